@@ -1,0 +1,98 @@
+import { compactVerify, errors as joseErrors } from 'jose';
+import type { Issuer } from '../domain/types.ts';
+import { isAllowedAlg } from '../trust/jwk-compat.ts';
+import { TrustError, type KeyResolver } from '../trust/key-resolver.ts';
+import { ExchangeDenied } from './deny-reasons.ts';
+
+export const CLOCK_LEEWAY_SECONDS = 30;
+const MAX_KID_LENGTH = 256;
+
+export interface VerifiedAssertion {
+  claims: Record<string, unknown>;
+  subject: string;
+  exp: number;
+  iat: number;
+  jti: string | null;
+}
+
+/**
+ * Steps 4–8 of the pipeline. Before the signature only `alg`, `kid` and `iss` are read, and only
+ * to choose the key; every other claim is read from the verified payload bytes.
+ */
+export async function verifyAssertion(assertion: string, issuer: Issuer, keys: KeyResolver, nowSeconds: number): Promise<VerifiedAssertion> {
+  const parts = assertion.split('.');
+  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) {
+    throw new ExchangeDenied('assertion_malformed', parts.length === 5 ? 'JWE (encrypted) assertions are not accepted' : 'not a compact JWS');
+  }
+  const header = decodeSegment(parts[0]!, 'header');
+  const { alg, kid } = header;
+  if (!isAllowedAlg(alg)) throw new ExchangeDenied('alg_not_allowed', `alg ${JSON.stringify(String(alg).slice(0, 32))} is not allowed`);
+  if (header.crit !== undefined) throw new ExchangeDenied('alg_not_allowed', 'the crit header is not supported');
+  if (typeof header.cty === 'string' && header.cty.toUpperCase() === 'JWT') throw new ExchangeDenied('alg_not_allowed', 'nested JWTs are not accepted');
+  if (typeof kid !== 'string' || kid.length === 0) throw new ExchangeDenied('kid_missing');
+  if (kid.length > MAX_KID_LENGTH) throw new ExchangeDenied('kid_not_found', 'kid is too long');
+
+  const unverifiedIss = decodeSegment(parts[1]!, 'payload').iss;
+  if (unverifiedIss !== issuer.issuer_url) {
+    throw new ExchangeDenied('issuer_mismatch', `iss ${JSON.stringify(String(unverifiedIss).slice(0, 200))} is not ${issuer.issuer_url}`);
+  }
+
+  let key: CryptoKey | Uint8Array;
+  try {
+    key = await keys.keyFor(issuer, { kid, alg });
+  } catch (err) {
+    if (err instanceof TrustError) throw new ExchangeDenied(err.reason, err.message);
+    throw err;
+  }
+
+  let payloadBytes: Uint8Array;
+  try {
+    ({ payload: payloadBytes } = await compactVerify(assertion, key, { algorithms: [alg] }));
+  } catch (err) {
+    throw new ExchangeDenied(joseFailure(err), 'signature verification failed');
+  }
+  const claims = parseJsonObject(new TextDecoder().decode(payloadBytes), 'payload');
+  return checkClaims(claims, issuer, nowSeconds);
+}
+
+function checkClaims(claims: Record<string, unknown>, issuer: Issuer, now: number): VerifiedAssertion {
+  const { sub, exp, iat, nbf, jti } = claims;
+  if (typeof sub !== 'string' || sub.length === 0) throw new ExchangeDenied('sub_missing');
+  if (!isTime(exp)) throw new ExchangeDenied('exp_missing');
+  if (exp + CLOCK_LEEWAY_SECONDS <= now) throw new ExchangeDenied('expired', `expired at ${exp}, now ${now}`);
+  if (!isTime(iat)) throw new ExchangeDenied('iat_missing');
+  if (iat - CLOCK_LEEWAY_SECONDS > now) throw new ExchangeDenied('iat_in_future', `iat ${iat}, now ${now}`);
+  if (nbf !== undefined && (!isTime(nbf) || nbf - CLOCK_LEEWAY_SECONDS > now)) throw new ExchangeDenied('not_yet_valid');
+  if (exp < iat || exp - iat > issuer.max_jwt_lifetime_seconds) {
+    throw new ExchangeDenied('lifetime_exceeded', `exp − iat = ${exp - iat} s, issuer allows ${issuer.max_jwt_lifetime_seconds} s`);
+  }
+  return { claims, subject: sub, exp, iat, jti: typeof jti === 'string' && jti.length > 0 ? jti : null };
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value < 1e11;
+}
+
+function decodeSegment(segment: string, what: 'header' | 'payload'): Record<string, unknown> {
+  return parseJsonObject(Buffer.from(segment, 'base64url').toString('utf8'), what);
+}
+
+function parseJsonObject(text: string, what: 'header' | 'payload'): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ExchangeDenied('assertion_malformed', `JWT ${what} is not JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ExchangeDenied('assertion_malformed', `JWT ${what} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** jose failures by error code, never by message text. */
+function joseFailure(err: unknown): 'signature_invalid' | 'assertion_malformed' | 'alg_not_allowed' {
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'signature_invalid';
+  if (err instanceof joseErrors.JOSEAlgNotAllowed || err instanceof joseErrors.JOSENotSupported) return 'alg_not_allowed';
+  return err instanceof joseErrors.JWSInvalid ? 'assertion_malformed' : 'signature_invalid';
+}

@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import { bootstrap, type BootstrapResult } from './bootstrap.ts';
+import type { Settings } from './config/settings.ts';
+import { RuleMatcherCache } from './exchange/rule-matchers.ts';
+import { openStores } from './storage/open-store.ts';
+import type { Stores } from './storage/ports.ts';
+import { IssuerKeyCache } from './trust/key-resolver.ts';
+import { OutboundPolicy } from './trust/outbound-policy.ts';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  stores: Stores;
+  url: string;
+  bootstrap: BootstrapResult;
+  close(): Promise<void>;
+}
+
+/** serve: settings → stores → bootstrap → app → listen. `close()` drains requests, then the database. */
+export async function startServer(settings: Settings, now: () => Date = () => new Date()): Promise<RunningServer> {
+  const stores = await openStores(settings.databaseUrl);
+  try {
+    const boot = await bootstrap(stores, settings.adminToken, now());
+    const outbound = new OutboundPolicy(settings.outboundAllow);
+    const keys = new IssuerKeyCache({ policy: outbound, now: () => now().getTime() });
+    const matching = new RuleMatcherCache({ defaultAudiences: settings.defaultAudiences });
+    const app = await buildApp({ settings, stores, keys, matching, outbound, now });
+    const address = await app.listen({ host: settings.host, port: settings.port });
+    const url = address.replace('[::1]', 'localhost');
+    return {
+      app,
+      stores,
+      url,
+      bootstrap: boot,
+      async close() {
+        await app.close();
+        await stores.close();
+      },
+    };
+  } catch (err) {
+    await stores.close();
+    throw err;
+  }
+}

@@ -1,0 +1,66 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Stores } from './ports.ts';
+import { SqlAuthEventStore } from './sql/auth-event-store.ts';
+import { SqlIssuerStore } from './sql/issuer-store.ts';
+import { migrationProvider } from './sql/migrations.ts';
+import { SqlAdminCredentialStore, SqlOrganizationStore } from './sql/organization-store.ts';
+import { SqlRuleStore } from './sql/rule-store.ts';
+import type { Database } from './sql/schema.ts';
+import { SqlMembershipStore, SqlServiceAccountStore } from './sql/service-account-store.ts';
+import { SqlReplayStore, SqlTokenStore } from './sql/token-store.ts';
+import { SqlWorkspaceStore } from './sql/workspace-store.ts';
+
+/** Opens the database named by `sqlite:<path>` or `postgres://…`; the scheme picks the dialect. */
+export function openDatabase(databaseUrl: string): Kysely<Database> {
+  if (databaseUrl.startsWith('sqlite:')) {
+    const path = databaseUrl.slice('sqlite:'.length);
+    if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+    const file = new SQLite(path);
+    file.pragma('journal_mode = WAL');
+    // FULL: a commit is on disk before the response that reports it is sent.
+    file.pragma('synchronous = FULL');
+    file.pragma('busy_timeout = 5000');
+    file.pragma('foreign_keys = ON');
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+  }
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000, statement_timeout: 10_000 });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error !== undefined || failed) {
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+export async function openStores(databaseUrl: string): Promise<Stores> {
+  const db = openDatabase(databaseUrl);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return {
+    organizations: new SqlOrganizationStore(db),
+    adminCredentials: new SqlAdminCredentialStore(db),
+    workspaces: new SqlWorkspaceStore(db),
+    serviceAccounts: new SqlServiceAccountStore(db),
+    memberships: new SqlMembershipStore(db),
+    issuers: new SqlIssuerStore(db),
+    rules: new SqlRuleStore(db),
+    tokens: new SqlTokenStore(db),
+    replay: new SqlReplayStore(db),
+    authEvents: new SqlAuthEventStore(db),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

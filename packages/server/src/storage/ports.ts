@@ -1,0 +1,171 @@
+import type {
+  AccessTokenGrant,
+  AuthEvent,
+  AuthOutcome,
+  Issuer,
+  Membership,
+  Organization,
+  PollStatus,
+  Rule,
+  RuleWorkspace,
+  ServiceAccount,
+  Workspace,
+} from '../domain/types.ts';
+
+/**
+ * The storage ports. Domain code (exchange, admin, trust) sees only these interfaces and domain
+ * types: no SQL, Kysely rows or Redis types cross this line. Every method is safe for
+ * concurrent use; every write is durable when its promise resolves.
+ */
+
+/** A page of a newest-first list, with an opaque cursor for the next page. */
+export interface CursorPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface CursorQuery {
+  limit: number;
+  /** Opaque cursor from a previous page; a malformed one makes the store throw InvalidCursorError. */
+  cursor: string | null;
+}
+
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}
+
+/** A live object of the same type already has this name in the organization. */
+export class NameConflictError extends Error {
+  override name = 'NameConflictError';
+}
+
+export interface OrganizationStore {
+  get(id: string): Promise<Organization | null>;
+  /** The first organization created (the one a single-tenant deployment serves). */
+  first(): Promise<Organization | null>;
+  /** Creates the organization and its default workspace atomically. */
+  create(org: Organization, defaultWorkspace: Workspace): Promise<void>;
+}
+
+export interface AdminCredential {
+  organization_id: string;
+  actor_id: string;
+  label: string;
+}
+
+export interface AdminCredentialStore {
+  findByHash(tokenHash: string): Promise<AdminCredential | null>;
+  insert(tokenHash: string, credential: AdminCredential, createdAt: string): Promise<void>;
+  count(organizationId: string): Promise<number>;
+}
+
+export interface WorkspaceListQuery {
+  limit: number;
+  afterId: string | null;
+  beforeId: string | null;
+  includeArchived: boolean;
+  includeDefault: boolean;
+  ids: string[] | null;
+}
+
+export interface WorkspaceStore {
+  get(organizationId: string, id: string): Promise<Workspace | null>;
+  getDefault(organizationId: string): Promise<Workspace>;
+  /** The Page envelope (spec §2.4): oldest first, `after_id` / `before_id`. */
+  list(organizationId: string, query: WorkspaceListQuery): Promise<{ items: Workspace[]; hasMore: boolean }>;
+  insert(workspace: Workspace): Promise<void>;
+  update(workspace: Workspace): Promise<void>;
+}
+
+export interface ServiceAccountStore {
+  get(organizationId: string, id: string): Promise<ServiceAccount | null>;
+  list(organizationId: string, query: CursorQuery & { includeArchived: boolean }): Promise<CursorPage<ServiceAccount>>;
+  /** Throws NameConflictError when a live account has the name. */
+  insert(account: ServiceAccount): Promise<void>;
+  update(account: ServiceAccount): Promise<void>;
+}
+
+export interface MembershipStore {
+  get(serviceAccountId: string, workspaceId: string): Promise<Membership | null>;
+  upsert(membership: Membership): Promise<Membership>;
+  /** Returns whether a row existed. */
+  delete(serviceAccountId: string, workspaceId: string): Promise<boolean>;
+  listForServiceAccount(serviceAccountId: string, query: CursorQuery): Promise<CursorPage<Membership>>;
+  /** Explicit memberships of live service accounts only. */
+  listForWorkspace(workspaceId: string, query: CursorQuery): Promise<CursorPage<Membership>>;
+}
+
+export interface IssuerStore {
+  get(organizationId: string, id: string): Promise<Issuer | null>;
+  list(organizationId: string, query: CursorQuery & { includeArchived: boolean }): Promise<CursorPage<Issuer>>;
+  insert(issuer: Issuer): Promise<void>;
+  update(issuer: Issuer): Promise<void>;
+  /** Live (non-archived) issuers with a remote key source, across organizations: the poller's work list. */
+  listPollable(): Promise<Issuer[]>;
+  recordPoll(id: string, status: PollStatus, pollingDisabledAt: string | null): Promise<void>;
+}
+
+export interface RuleListQuery extends CursorQuery {
+  includeArchived: boolean;
+  issuerId: string | null;
+}
+
+export interface RuleStore {
+  get(organizationId: string, id: string): Promise<Rule | null>;
+  /** Looks a rule up by ID alone; the exchange checks the organization itself so it can stay opaque. */
+  getById(id: string): Promise<Rule | null>;
+  list(organizationId: string, query: RuleListQuery): Promise<CursorPage<Rule>>;
+  /** Inserts the rule and its `workspace_ids` enablements in one transaction. */
+  insert(rule: Rule): Promise<void>;
+  /** Replaces the rule row and its enablement set in one transaction. */
+  update(rule: Rule): Promise<void>;
+  countLive(where: { issuerId?: string; targetServiceAccountId?: string }): Promise<number>;
+  listLive(where: { issuerId?: string; targetServiceAccountId?: string }): Promise<Rule[]>;
+  listWorkspaces(ruleId: string): Promise<RuleWorkspace[]>;
+  /** Idempotent: returns the existing enablement when there is one. */
+  enableWorkspace(enablement: RuleWorkspace): Promise<RuleWorkspace>;
+  disableWorkspace(ruleId: string, workspaceId: string): Promise<void>;
+}
+
+export interface TokenStore {
+  insert(tokenHash: string, grant: AccessTokenGrant): Promise<void>;
+  find(tokenHash: string): Promise<AccessTokenGrant | null>;
+  deleteExpired(now: string): Promise<number>;
+}
+
+export interface ReplayStore {
+  /**
+   * Records `(issuerId, jti)` until `expiresAt`. Returns false when it was already recorded.
+   * Atomic across instances: two concurrent claims of the same pair never both return true.
+   */
+  claim(issuerId: string, jti: string, expiresAt: string): Promise<boolean>;
+  deleteExpired(now: string): Promise<number>;
+}
+
+export interface AuthEventQuery extends CursorQuery {
+  ruleId: string | null;
+  outcome: AuthOutcome | null;
+  reason: string | null;
+}
+
+export interface AuthEventStore {
+  record(event: AuthEvent): Promise<void>;
+  list(organizationId: string, query: AuthEventQuery): Promise<CursorPage<AuthEvent>>;
+  get(organizationId: string, id: string): Promise<AuthEvent | null>;
+}
+
+export interface Stores {
+  organizations: OrganizationStore;
+  adminCredentials: AdminCredentialStore;
+  workspaces: WorkspaceStore;
+  serviceAccounts: ServiceAccountStore;
+  memberships: MembershipStore;
+  issuers: IssuerStore;
+  rules: RuleStore;
+  tokens: TokenStore;
+  replay: ReplayStore;
+  authEvents: AuthEventStore;
+  /** Checks the database answers; used by /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { AuthEvent, AuthOutcome } from '../../domain/types.ts';
+import type { AuthEventQuery, AuthEventStore, CursorPage } from '../ports.ts';
+import { olderThan, toPage } from './cursor.ts';
+import type { Database } from './schema.ts';
+
+type Row = Selectable<Database['auth_events']>;
+
+function fromRow(r: Row): AuthEvent {
+  const { claims_json, ...rest } = r;
+  return { ...rest, outcome: r.outcome as AuthOutcome, claims: claims_json === null ? null : (JSON.parse(claims_json) as Record<string, unknown>) };
+}
+
+export class SqlAuthEventStore implements AuthEventStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async record(event: AuthEvent): Promise<void> {
+    const { claims, ...rest } = event;
+    await this.db.insertInto('auth_events').values({ ...rest, claims_json: claims === null ? null : JSON.stringify(claims) }).execute();
+  }
+
+  async list(organizationId: string, q: AuthEventQuery): Promise<CursorPage<AuthEvent>> {
+    let query = this.db
+      .selectFrom('auth_events')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where(olderThan(q.cursor, 'auth_events'));
+    if (q.ruleId !== null) query = query.where('federation_rule_id', '=', q.ruleId);
+    if (q.outcome !== null) query = query.where('outcome', '=', q.outcome);
+    if (q.reason !== null) query = query.where('reason', '=', q.reason);
+    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+    return toPage(rows, q.limit, (r) => r.id, fromRow);
+  }
+
+  async get(organizationId: string, id: string): Promise<AuthEvent | null> {
+    const row = await this.db
+      .selectFrom('auth_events')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? fromRow(row) : null;
+  }
+}

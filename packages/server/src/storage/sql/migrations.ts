@@ -1,0 +1,179 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/**
+ * Ordered, in-code migrations (no filesystem scan). Each uses only portable DDL: text, integer,
+ * bigint and partial unique indexes work on SQLite, PostgreSQL and PostgreSQL-wire databases.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_init': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('organizations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('admin_credentials')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id'))
+        .addColumn('actor_id', 'text', (c) => c.notNull())
+        .addColumn('label', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('workspaces')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('is_default', 'integer', (c) => c.notNull())
+        .addColumn('display_color', 'text', (c) => c.notNull())
+        .addColumn('tags_json', 'text', (c) => c.notNull())
+        .addColumn('data_residency_json', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('archived_at', 'text')
+        .execute();
+      await db.schema.createIndex('workspaces_org_created').on('workspaces').columns(['organization_id', 'created_at', 'id']).execute();
+
+      const audited = <T extends { addColumn: (...a: any[]) => T }>(t: T): T =>
+        t
+          .addColumn('created_at', 'text', (c: any) => c.notNull())
+          .addColumn('updated_at', 'text', (c: any) => c.notNull())
+          .addColumn('archived_at', 'text')
+          .addColumn('created_by_actor_id', 'text')
+          .addColumn('updated_by_actor_id', 'text')
+          .addColumn('archived_by_actor_id', 'text');
+
+      await audited(
+        db.schema
+          .createTable('service_accounts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('description', 'text')
+          .addColumn('organization_role', 'text', (c) => c.notNull()),
+      ).execute();
+      await uniqueLiveName(db, 'service_accounts');
+
+      await db.schema
+        .createTable('memberships')
+        .addColumn('service_account_id', 'text', (c) => c.notNull().references('service_accounts.id'))
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
+        .addColumn('workspace_role', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by_actor_id', 'text')
+        .addPrimaryKeyConstraint('memberships_pk', ['service_account_id', 'workspace_id'])
+        .execute();
+      await db.schema.createIndex('memberships_workspace').on('memberships').columns(['workspace_id', 'created_at']).execute();
+
+      await audited(
+        db.schema
+          .createTable('federation_issuers')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('issuer_url', 'text', (c) => c.notNull())
+          .addColumn('jwks_json', 'text', (c) => c.notNull())
+          .addColumn('check_jti', 'integer', (c) => c.notNull())
+          .addColumn('max_jwt_lifetime_seconds', 'integer', (c) => c.notNull())
+          .addColumn('jwks_polling_disabled_at', 'text')
+          .addColumn('poll_consecutive_failures', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('poll_last_fetched_at', 'text')
+          .addColumn('poll_next_poll_at', 'text'),
+      ).execute();
+      await uniqueLiveName(db, 'federation_issuers');
+
+      await audited(
+        db.schema
+          .createTable('federation_rules')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('description', 'text')
+          .addColumn('issuer_id', 'text', (c) => c.notNull().references('federation_issuers.id'))
+          .addColumn('match_json', 'text', (c) => c.notNull())
+          .addColumn('target_service_account_id', 'text', (c) => c.notNull().references('service_accounts.id'))
+          .addColumn('oauth_scope', 'text', (c) => c.notNull())
+          .addColumn('token_lifetime_seconds', 'integer', (c) => c.notNull())
+          .addColumn('applies_to_all_workspaces', 'integer', (c) => c.notNull()),
+      ).execute();
+      await uniqueLiveName(db, 'federation_rules');
+      await db.schema.createIndex('federation_rules_issuer').on('federation_rules').columns(['issuer_id']).execute();
+      await db.schema.createIndex('federation_rules_target').on('federation_rules').columns(['target_service_account_id']).execute();
+
+      await db.schema
+        .createTable('rule_workspaces')
+        .addColumn('federation_rule_id', 'text', (c) => c.notNull().references('federation_rules.id'))
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by_actor_id', 'text')
+        .addPrimaryKeyConstraint('rule_workspaces_pk', ['federation_rule_id', 'workspace_id'])
+        .execute();
+
+      await db.schema
+        .createTable('access_tokens')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull())
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('service_account_id', 'text', (c) => c.notNull())
+        .addColumn('scopes', 'text', (c) => c.notNull())
+        .addColumn('rule_id', 'text', (c) => c.notNull())
+        .addColumn('issuer_id', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('access_tokens_expiry').on('access_tokens').columns(['expires_at']).execute();
+
+      await db.schema
+        .createTable('jti_claims')
+        .addColumn('issuer_id', 'text', (c) => c.notNull())
+        .addColumn('jti', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('jti_claims_pk', ['issuer_id', 'jti'])
+        .execute();
+      await db.schema.createIndex('jti_claims_expiry').on('jti_claims').columns(['expires_at']).execute();
+
+      await db.schema
+        .createTable('auth_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('detail', 'text')
+        .addColumn('federation_rule_id', 'text', (c) => c.notNull())
+        .addColumn('issuer_id', 'text')
+        .addColumn('subject', 'text')
+        .addColumn('jti', 'text')
+        .addColumn('requested_service_account_id', 'text')
+        .addColumn('service_account_id', 'text')
+        .addColumn('workspace_id', 'text')
+        .addColumn('claims_json', 'text')
+        .addColumn('ip_address', 'text')
+        .addColumn('user_agent', 'text')
+        .execute();
+      await db.schema.createIndex('auth_events_org_created').on('auth_events').columns(['organization_id', 'created_at', 'id']).execute();
+    },
+  },
+};
+
+/** Names are unique among live objects only: archiving frees a name (docs/design.md). */
+async function uniqueLiveName(db: Kysely<any>, table: string): Promise<void> {
+  await db.schema
+    .createIndex(`${table}_live_name`)
+    .on(table)
+    .columns(['organization_id', 'name'])
+    .unique()
+    .where(sql.ref('archived_at'), 'is', null)
+    .execute();
+}
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};

@@ -1,0 +1,17 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+export const ACCESS_TOKEN_PREFIX = 'sk-ant-oat01-';
+export const ADMIN_TOKEN_PREFIX = 'owif-admin-';
+
+/**
+ * Opaque secrets are stored only as SHA-256 digests and looked up by digest. A lookup by digest
+ * reveals nothing about how close a guess was, which is what a constant-time compare protects.
+ */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** 32 random bytes (256 bits) after the prefix. */
+export function newSecret(prefix: string): string {
+  return prefix + randomBytes(32).toString('base64url');
+}
