@@ -6,6 +6,7 @@ import { ExchangeDenied } from './deny-reasons.ts';
 
 export const CLOCK_LEEWAY_SECONDS = 30;
 const MAX_KID_LENGTH = 256;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export interface VerifiedAssertion {
   claims: Record<string, unknown>;
@@ -21,18 +22,20 @@ export interface VerifiedAssertion {
  */
 export async function verifyAssertion(assertion: string, issuer: Issuer, keys: KeyResolver, nowSeconds: number): Promise<VerifiedAssertion> {
   const parts = assertion.split('.');
-  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) {
+  const [headerPart = '', payloadPart = '', signaturePart = ''] = parts;
+  if (parts.length !== 3 || !BASE64URL.test(headerPart) || !BASE64URL.test(payloadPart)) {
     throw new ExchangeDenied('assertion_malformed', parts.length === 5 ? 'JWE (encrypted) assertions are not accepted' : 'not a compact JWS');
   }
-  const header = decodeSegment(parts[0]!, 'header');
+  const header = decodeSegment(headerPart, 'header');
   const { alg, kid } = header;
   if (!isAllowedAlg(alg)) throw new ExchangeDenied('alg_not_allowed', `alg ${JSON.stringify(String(alg).slice(0, 32))} is not allowed`);
   if (header.crit !== undefined) throw new ExchangeDenied('alg_not_allowed', 'the crit header is not supported');
   if (typeof header.cty === 'string' && header.cty.toUpperCase() === 'JWT') throw new ExchangeDenied('alg_not_allowed', 'nested JWTs are not accepted');
   if (typeof kid !== 'string' || kid.length === 0) throw new ExchangeDenied('kid_missing');
   if (kid.length > MAX_KID_LENGTH) throw new ExchangeDenied('kid_not_found', 'kid is too long');
+  if (!BASE64URL.test(signaturePart)) throw new ExchangeDenied('assertion_malformed', 'the signature is missing or not base64url');
 
-  const unverifiedIss = decodeSegment(parts[1]!, 'payload').iss;
+  const unverifiedIss = decodeSegment(payloadPart, 'payload').iss;
   if (unverifiedIss !== issuer.issuer_url) {
     throw new ExchangeDenied('issuer_mismatch', `iss ${JSON.stringify(String(unverifiedIss).slice(0, 200))} is not ${issuer.issuer_url}`);
   }

@@ -57,6 +57,17 @@ export class TestIssuer {
       .sign(key.privateKey);
   }
 
+  /**
+   * Signs any header verbatim (RS256 keys only), for hostile headers a well-behaved library
+   * refuses to produce, such as an unknown `crit`.
+   */
+  async signRaw(header: Record<string, unknown>, payload: Record<string, unknown>, key: SigningKey = this.key('RS256')): Promise<string> {
+    const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const input = `${enc(header)}.${enc(payload)}`;
+    const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', key.privateKey, new TextEncoder().encode(input));
+    return `${input}.${Buffer.from(signature).toString('base64url')}`;
+  }
+
   private async listen(): Promise<void> {
     this.server = createServer((req, res) => {
       const path = (req.url ?? '').split('?')[0];
