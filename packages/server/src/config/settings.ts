@@ -63,6 +63,8 @@ const redisUrl: Parser<string | null> = (raw, name) => {
 
 const adminToken: Parser<string | null> = (raw, name) => {
   if (raw.length < 32) throw new SettingsError(name, 'must be at least 32 characters');
+  // sk-ant-… is the namespace of minted and Anthropic tokens; an admin credential must not look like one.
+  if (raw.startsWith('sk-ant-')) throw new SettingsError(name, 'must not start with "sk-ant-"');
   return raw;
 };
 
