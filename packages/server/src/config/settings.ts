@@ -15,6 +15,10 @@ export interface Settings {
   logLevel: LogLevel;
   outboundAllow: string[];
   publicBaseUrl: string | null;
+  upstreamUrl: string | null;
+  upstreamApiKey: string | null;
+  secretKey: Buffer | null;
+  gatewayAllowPaths: string[];
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -89,6 +93,24 @@ const baseUrl: Parser<string | null> = (raw, name) => {
   }
 };
 
+const secretKey: Parser<Buffer | null> = (raw, name) => {
+  const key = Buffer.from(raw, 'base64');
+  if (key.length !== 32) throw new SettingsError(name, 'must be 32 random bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
+  return key;
+};
+
+const apiPaths: Parser<string[]> = (raw, name) => {
+  const paths = list(raw, name);
+  for (const p of paths) {
+    if (!/^\/v1\/[A-Za-z0-9_\-/]*\*?$/.test(p) || p.startsWith('/v1/organizations') || p.startsWith('/v1/oauth')) {
+      throw new SettingsError(name, `"${p}" must be a /v1/ path (a trailing * allows a prefix) outside /v1/organizations and /v1/oauth`);
+    }
+  }
+  return paths;
+};
+
+const secret: Parser<string | null> = (raw, name) => text(raw, name);
+
 function spec<K extends keyof Settings>(s: SettingSpec<K>): SettingSpec<K> {
   return s;
 }
@@ -104,6 +126,10 @@ export const SETTINGS = [
   spec({ key: 'logLevel', env: 'OPENWIF_LOG_LEVEL', fileKey: 'log_level', parse: logLevel, fallback: 'info' }),
   spec({ key: 'outboundAllow', env: 'OPENWIF_OUTBOUND_ALLOW', fileKey: 'outbound_allow', parse: list, fallback: [] }),
   spec({ key: 'publicBaseUrl', env: 'OPENWIF_PUBLIC_BASE_URL', fileKey: 'public_base_url', parse: baseUrl, fallback: null }),
+  spec({ key: 'upstreamUrl', env: 'OPENWIF_UPSTREAM_URL', fileKey: 'upstream_url', parse: baseUrl, fallback: null }),
+  spec({ key: 'upstreamApiKey', env: 'OPENWIF_UPSTREAM_API_KEY', fileKey: 'upstream_api_key', parse: secret, fallback: null }),
+  spec({ key: 'secretKey', env: 'OPENWIF_SECRET_KEY', fileKey: 'secret_key', parse: secretKey, fallback: null }),
+  spec({ key: 'gatewayAllowPaths', env: 'OPENWIF_GATEWAY_ALLOW_PATHS', fileKey: 'gateway_allow_paths', parse: apiPaths, fallback: [] }),
 ];
 
 const CONFIG_FILE_ENV = 'OPENWIF_CONFIG_FILE';

@@ -12,6 +12,7 @@ import { SqlRuleStore } from './sql/rule-store.ts';
 import type { Database } from './sql/schema.ts';
 import { SqlMembershipStore, SqlServiceAccountStore } from './sql/service-account-store.ts';
 import { SqlReplayStore, SqlTokenStore } from './sql/token-store.ts';
+import { SqlUpstreamCredentialStore } from './sql/upstream-credential-store.ts';
 import { SqlWorkspaceStore } from './sql/workspace-store.ts';
 
 /** Opens the database named by `sqlite:<path>` or `postgres://…`; the scheme picks the dialect. */
@@ -58,6 +59,7 @@ export async function openStores(databaseUrl: string): Promise<Stores> {
     tokens: new SqlTokenStore(db),
     replay: new SqlReplayStore(db),
     authEvents: new SqlAuthEventStore(db),
+    upstreamCredentials: new SqlUpstreamCredentialStore(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

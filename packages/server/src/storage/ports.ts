@@ -154,6 +154,26 @@ export interface AuthEventStore {
   get(organizationId: string, id: string): Promise<AuthEvent | null>;
 }
 
+/** A workspace's credential for the upstream API, sealed by the gateway before it gets here. */
+export interface UpstreamCredential {
+  organization_id: string;
+  workspace_id: string;
+  /** Opaque ciphertext (the store never sees the plain key). */
+  sealed: string;
+  created_at: string;
+  updated_at: string;
+  updated_by_actor_id: string | null;
+}
+
+export interface UpstreamCredentialStore {
+  get(organizationId: string, workspaceId: string): Promise<UpstreamCredential | null>;
+  put(credential: UpstreamCredential): Promise<void>;
+  /** Returns whether one existed. */
+  delete(organizationId: string, workspaceId: string): Promise<boolean>;
+  /** Workspace IDs that have one (never the credentials). */
+  listWorkspaceIds(organizationId: string): Promise<string[]>;
+}
+
 export interface Stores {
   organizations: OrganizationStore;
   adminCredentials: AdminCredentialStore;
@@ -165,6 +185,7 @@ export interface Stores {
   tokens: TokenStore;
   replay: ReplayStore;
   authEvents: AuthEventStore;
+  upstreamCredentials: UpstreamCredentialStore;
   /** Checks the database answers; used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

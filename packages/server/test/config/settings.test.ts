@@ -78,7 +78,7 @@ describe('settings', () => {
   });
 
   test('"openwif serve" refuses to start without an explicit admin token', async () => {
-    const env = { ...process.env, OPENWIF_DATABASE_URL: `sqlite:${join(mkdtempSync(join(tmpdir(), 'openwif-serve-')), 'db')}` };
+    const env: NodeJS.ProcessEnv = { ...process.env, OPENWIF_DATABASE_URL: `sqlite:${join(mkdtempSync(join(tmpdir(), 'openwif-serve-')), 'db')}` };
     delete env.OPENWIF_ADMIN_TOKEN;
     const err = await run(process.execPath, [BIN, 'serve'], { env }).catch((e: { code: number; stderr: string }) => e);
     assert.equal((err as { code: number }).code, 2);

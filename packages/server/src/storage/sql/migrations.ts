@@ -159,6 +159,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('auth_events_org_created').on('auth_events').columns(['organization_id', 'created_at', 'id']).execute();
     },
   },
+  '0002_upstream_credentials': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('upstream_credentials')
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id'))
+        .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
+        .addColumn('sealed', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('updated_by_actor_id', 'text')
+        .addPrimaryKeyConstraint('upstream_credentials_pk', ['organization_id', 'workspace_id'])
+        .execute();
+    },
+  },
 };
 
 /** Names are unique among live objects only: archiving frees a name (docs/design.md). */

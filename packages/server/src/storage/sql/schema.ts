@@ -81,6 +81,14 @@ export interface Database {
     expires_at: string;
   };
   jti_claims: { issuer_id: string; jti: string; expires_at: string };
+  upstream_credentials: {
+    organization_id: string;
+    workspace_id: string;
+    sealed: string;
+    created_at: string;
+    updated_at: string;
+    updated_by_actor_id: string | null;
+  };
   auth_events: {
     id: string;
     organization_id: string;
