@@ -5,6 +5,7 @@ import { tokenRoutes } from './exchange/token-route.ts';
 import type { RuleMatching } from './exchange/run-exchange.ts';
 import { installErrorHandling } from './http/error-handler.ts';
 import { newRequestId } from './http/request-id.ts';
+import type { Metrics } from './observability/metrics.ts';
 import type { Stores } from './storage/ports.ts';
 import type { KeyResolver } from './trust/key-resolver.ts';
 import type { OutboundPolicy } from './trust/outbound-policy.ts';
@@ -15,6 +16,7 @@ export interface AppDeps {
   keys: KeyResolver;
   matching: RuleMatching;
   outbound: OutboundPolicy;
+  metrics: Metrics;
   now: () => Date;
 }
 
@@ -52,6 +54,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     } catch {
       return reply.code(503).send({ status: 'unavailable', database: 'unreachable' });
     }
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    return reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
   await tokenRoutes(app, deps);

@@ -3,6 +3,7 @@ import { buildApp } from './app.ts';
 import { bootstrap, type BootstrapResult } from './bootstrap.ts';
 import type { Settings } from './config/settings.ts';
 import { RuleMatcherCache } from './exchange/rule-matchers.ts';
+import { Metrics } from './observability/metrics.ts';
 import { openStores } from './storage/open-store.ts';
 import type { Stores } from './storage/ports.ts';
 import { IssuerKeyCache } from './trust/key-resolver.ts';
@@ -24,7 +25,7 @@ export async function startServer(settings: Settings, now: () => Date = () => ne
     const outbound = new OutboundPolicy(settings.outboundAllow);
     const keys = new IssuerKeyCache({ policy: outbound, now: () => now().getTime() });
     const matching = new RuleMatcherCache({ defaultAudiences: settings.defaultAudiences });
-    const app = await buildApp({ settings, stores, keys, matching, outbound, now });
+    const app = await buildApp({ settings, stores, keys, matching, outbound, metrics: new Metrics(), now });
     const address = await app.listen({ host: settings.host, port: settings.port });
     const url = address.replace('[::1]', 'localhost');
     return {

@@ -1,6 +1,7 @@
 import { newId } from '../domain/ids.ts';
 import type { AuthEvent, Rule } from '../domain/types.ts';
 import { unauthorized } from '../http/errors.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Stores } from '../storage/ports.ts';
 import { mintAccessToken, tokenLifetimeSeconds } from '../tokens/mint-token.ts';
 import type { KeyResolver } from '../trust/key-resolver.ts';
@@ -18,6 +19,7 @@ export interface ExchangeDeps {
   stores: Stores;
   keys: KeyResolver;
   matching: RuleMatching;
+  metrics: Metrics;
   now: () => Date;
 }
 
@@ -88,12 +90,14 @@ export async function runExchange(req: ExchangeRequest, ctx: ExchangeContext, de
     );
     event.outcome = 'success';
     await stores.authEvents.record(event);
+    deps.metrics.exchanges.inc({ outcome: 'success', reason: '' });
     return { access_token: minted.accessToken, token_type: 'Bearer', expires_in: minted.expiresIn, scope: rule.oauth_scope };
   } catch (err) {
     if (!(err instanceof ExchangeDenied)) throw err;
     event.reason = err.reason;
     event.detail = err.detail;
     await stores.authEvents.record(event);
+    deps.metrics.exchanges.inc({ outcome: 'denied', reason: err.reason });
     throw authenticationFailed();
   }
 }

@@ -15,11 +15,19 @@ export async function tokenRoutes(app: FastifyInstance, deps: ExchangeDeps): Pro
     await scope.register(formbody, { bodyLimit: BODY_LIMIT });
     scope.post('/v1/oauth/token', { bodyLimit: BODY_LIMIT }, async (request, reply) => {
       const parsed = parseExchangeRequest(request.body);
-      const result = await runExchange(
-        parsed,
-        { requestId: String(request.id), ipAddress: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null },
-        deps,
-      );
+      const stopTimer = deps.metrics.exchangeSeconds.startTimer();
+      let result: Awaited<ReturnType<typeof runExchange>>;
+      try {
+        result = await runExchange(
+          parsed,
+          { requestId: String(request.id), ipAddress: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null },
+          deps,
+        );
+      } catch (err) {
+        stopTimer({ outcome: 'denied' });
+        throw err;
+      }
+      stopTimer({ outcome: 'success' });
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(result);
     });
   });
