@@ -146,12 +146,18 @@ export interface AuthEventQuery extends CursorQuery {
   ruleId: string | null;
   outcome: AuthOutcome | null;
   reason: string | null;
+  issuerId?: string | null;
+  /** Inclusive lower and exclusive upper bound on `created_at` (ISO-8601). */
+  createdAfter?: string | null;
+  createdBefore?: string | null;
 }
 
 export interface AuthEventStore {
   record(event: AuthEvent): Promise<void>;
   list(organizationId: string, query: AuthEventQuery): Promise<CursorPage<AuthEvent>>;
   get(organizationId: string, id: string): Promise<AuthEvent | null>;
+  /** Retention: removes events created before `cutoff`; returns how many. */
+  deleteOlderThan(cutoff: string): Promise<number>;
 }
 
 /** A workspace's credential for the upstream API, sealed by the gateway before it gets here. */

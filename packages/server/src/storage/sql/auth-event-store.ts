@@ -28,6 +28,9 @@ export class SqlAuthEventStore implements AuthEventStore {
     if (q.ruleId !== null) query = query.where('federation_rule_id', '=', q.ruleId);
     if (q.outcome !== null) query = query.where('outcome', '=', q.outcome);
     if (q.reason !== null) query = query.where('reason', '=', q.reason);
+    if (q.issuerId) query = query.where('issuer_id', '=', q.issuerId);
+    if (q.createdAfter) query = query.where('created_at', '>=', q.createdAfter);
+    if (q.createdBefore) query = query.where('created_at', '<', q.createdBefore);
     const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
     return toPage(rows, q.limit, (r) => r.id, fromRow);
   }
@@ -40,5 +43,10 @@ export class SqlAuthEventStore implements AuthEventStore {
       .where('id', '=', id)
       .executeTakeFirst();
     return row ? fromRow(row) : null;
+  }
+
+  async deleteOlderThan(cutoff: string): Promise<number> {
+    const res = await this.db.deleteFrom('auth_events').where('created_at', '<', cutoff).executeTakeFirst();
+    return Number(res.numDeletedRows);
   }
 }
