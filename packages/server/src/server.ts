@@ -19,7 +19,7 @@ export interface RunningServer {
 
 /** serve: settings → stores → bootstrap → app → listen. `close()` drains requests, then the database. */
 export async function startServer(settings: Settings, now: () => Date = () => new Date()): Promise<RunningServer> {
-  const stores = await openStores(settings.databaseUrl);
+  const stores = await openStores(settings.databaseUrl, settings.redisUrl);
   try {
     const boot = await bootstrap(stores, settings.adminToken, now());
     const outbound = new OutboundPolicy(settings.outboundAllow);

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidCursorError, NameConflictError } from '../storage/ports.ts';
+import { InvalidCursorError, NameConflictError, StoreUnavailableError } from '../storage/ports.ts';
 import { HttpError, type ErrorType } from './errors.ts';
 
 export interface ErrorEnvelope {
@@ -26,6 +26,10 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof HttpError) return sendError(reply, err);
     if (err instanceof NameConflictError) return sendError(reply, new HttpError(409, 'conflict_error', err.message));
+    if (err instanceof StoreUnavailableError) {
+      request.log.error({ err: err.message }, 'backing store unavailable');
+      return sendError(reply, new HttpError(503, 'service_unavailable_error', 'A backing service is unavailable; retry later.'));
+    }
     if (err instanceof InvalidCursorError) return sendError(reply, new HttpError(400, 'invalid_request_error', err.message));
     const fe = err as FastifyError;
     if (fe.validation) return sendError(reply, new HttpError(400, 'invalid_request_error', validationMessage(fe)));

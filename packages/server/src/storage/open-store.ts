@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { Stores } from './ports.ts';
+import type { ReplayStore, Stores } from './ports.ts';
+import { connectRedis, RedisReplayStore } from './redis/replay-store.ts';
 import { SqlAuthEventStore } from './sql/auth-event-store.ts';
 import { SqlIssuerStore } from './sql/issuer-store.ts';
 import { migrationProvider } from './sql/migrations.ts';
@@ -40,7 +41,11 @@ export async function migrate(db: Kysely<Database>): Promise<void> {
   }
 }
 
-export async function openStores(databaseUrl: string): Promise<Stores> {
+/**
+ * The stores for a deployment. With Redis, JTI claims go there (fast, shared, self-expiring);
+ * without it the database's primary key does the same job.
+ */
+export async function openStores(databaseUrl: string, redisUrl: string | null = null): Promise<Stores> {
   const db = openDatabase(databaseUrl);
   try {
     await migrate(db);
@@ -48,6 +53,10 @@ export async function openStores(databaseUrl: string): Promise<Stores> {
     await db.destroy();
     throw err;
   }
+  const redis = redisUrl === null ? null : connectRedis(redisUrl);
+  // ioredis reports connection errors as events; the replay store turns them into 503s.
+  redis?.on('error', () => {});
+  const replay: ReplayStore = redis ? new RedisReplayStore(redis) : new SqlReplayStore(db);
   return {
     organizations: new SqlOrganizationStore(db),
     adminCredentials: new SqlAdminCredentialStore(db),
@@ -57,12 +66,18 @@ export async function openStores(databaseUrl: string): Promise<Stores> {
     issuers: new SqlIssuerStore(db),
     rules: new SqlRuleStore(db),
     tokens: new SqlTokenStore(db),
-    replay: new SqlReplayStore(db),
+    replay,
     authEvents: new SqlAuthEventStore(db),
     upstreamCredentials: new SqlUpstreamCredentialStore(db),
-    ping: async () => {
-      await sql`select 1`.execute(db);
+    health: async (): Promise<Record<string, 'ok' | 'unreachable'>> => {
+      const database = await sql`select 1`.execute(db).then(() => 'ok' as const, () => 'unreachable' as const);
+      if (!redis) return { database };
+      const redisState = await redis.ping().then(() => 'ok' as const, () => 'unreachable' as const);
+      return { database, redis: redisState };
     },
-    close: () => db.destroy(),
+    close: async () => {
+      redis?.disconnect();
+      await db.destroy();
+    },
   };
 }

@@ -34,6 +34,11 @@ export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';
 }
 
+/** A backing service (database, Redis) did not answer: callers fail closed with a 503. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}
+
 /** A live object of the same type already has this name in the organization. */
 export class NameConflictError extends Error {
   override name = 'NameConflictError';
@@ -192,7 +197,7 @@ export interface Stores {
   replay: ReplayStore;
   authEvents: AuthEventStore;
   upstreamCredentials: UpstreamCredentialStore;
-  /** Checks the database answers; used by /readyz. */
-  ping(): Promise<void>;
+  /** Each backing service and whether it answers; used by /readyz. */
+  health(): Promise<Record<string, 'ok' | 'unreachable'>>;
   close(): Promise<void>;
 }

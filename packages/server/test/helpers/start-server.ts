@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import pg from 'pg';
 import { loadSettings, type Settings } from '../../src/config/settings.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 
@@ -17,18 +18,49 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
+/** `TEST_STORE=postgres` runs every store-backed suite on PostgreSQL + Redis instead of SQLite. */
+export const TEST_BACKEND = process.env.TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Runs one statement on the PostgreSQL maintenance database (create/drop test databases). */
+export async function pgAdmin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** One database per data directory, so a restart test reopens the same one. */
+async function backendFor(dataDir: string, reuse: boolean): Promise<{ databaseUrl: string; redisUrl: string | null; drop(): Promise<void> }> {
+  if (TEST_BACKEND === 'sqlite') return { databaseUrl: `sqlite:${join(dataDir, 'openwif.db')}`, redisUrl: null, drop: async () => {} };
+  const name = `openwif_test_${basename(dataDir).replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
+  if (!reuse) await pgAdmin(`CREATE DATABASE ${name}`);
+  return {
+    databaseUrl: `postgres://postgres@127.0.0.1:5432/${name}`,
+    redisUrl: TEST_REDIS_URL,
+    drop: () => pgAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
+
 /**
- * The real server on 127.0.0.1:0 with a fresh SQLite file, loopback outbound allowed (test
- * issuers listen there). `close()` stops it and deletes the file.
+ * The real server on 127.0.0.1:0 with a fresh database (a SQLite file, or a PostgreSQL database
+ * with Redis under TEST_STORE=postgres), loopback outbound allowed (test issuers listen there).
+ * `close()` stops it and deletes the database.
  */
 export async function startTestServer(overrides: Partial<Settings> = {}, options: { dataDir?: string; now?: () => Date } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'openwif-test-'));
+  const backend = await backendFor(dataDir, options.dataDir !== undefined);
   const settings = loadSettings(
     {},
     {
       host: '127.0.0.1',
       port: 0,
-      databaseUrl: `sqlite:${join(dataDir, 'openwif.db')}`,
+      databaseUrl: backend.databaseUrl,
+      redisUrl: backend.redisUrl,
       adminToken: TEST_ADMIN_TOKEN,
       logLevel: 'silent',
       outboundAllow: ['127.0.0.1', 'localhost', '::1'],
@@ -52,6 +84,7 @@ export async function startTestServer(overrides: Partial<Settings> = {}, options
     stop,
     async close() {
       await stop();
+      await backend.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
