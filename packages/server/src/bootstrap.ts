@@ -18,16 +18,14 @@ export interface BootstrapResult {
  * sure a configured OPENWIF_ADMIN_TOKEN is registered.
  */
 export async function bootstrap(stores: Stores, adminToken: string | null, now: Date): Promise<BootstrapResult> {
-  let organization = await stores.organizations.first();
+  let organization = await stores.organizations.installed();
   if (!organization) {
-    organization = { id: randomUUID(), name: 'OpenWIF', created_at: now.toISOString() };
-    await stores.organizations.create(organization, defaultWorkspace(organization.id, now));
+    const candidate = { id: randomUUID(), name: 'OpenWIF', created_at: now.toISOString() };
+    organization = await stores.organizations.install(candidate, defaultWorkspace(candidate.id, now));
   }
   if (adminToken !== null) {
     const hash = hashSecret(adminToken);
-    if (!(await stores.adminCredentials.findByHash(hash))) {
-      await stores.adminCredentials.insert(hash, { organization_id: organization.id, actor_id: BOOTSTRAP_ACTOR_ID, label: 'OPENWIF_ADMIN_TOKEN' }, now.toISOString());
-    }
+    await stores.adminCredentials.insert(hash, { organization_id: organization.id, actor_id: BOOTSTRAP_ACTOR_ID, label: 'OPENWIF_ADMIN_TOKEN' }, now.toISOString());
     return { organization, generatedAdminToken: null };
   }
   if ((await stores.adminCredentials.count(organization.id)) > 0) return { organization, generatedAdminToken: null };

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { forbidden, unauthorized } from '../http/errors.ts';
 import type { Stores } from '../storage/ports.ts';
-import { ADMIN_TOKEN_PREFIX, hashSecret } from '../tokens/token-hash.ts';
+import { ADMIN_TOKEN_PREFIX, CONSOLE_SESSION_PREFIX, hashSecret } from '../tokens/token-hash.ts';
 import { verifyAccessToken } from '../tokens/verify-bearer.ts';
 
 /**
@@ -27,6 +27,11 @@ export function bearerToken(request: FastifyRequest): string | null {
 export async function authenticateCaller(stores: Stores, request: FastifyRequest, now: Date): Promise<Caller> {
   const token = bearerToken(request);
   if (token === null) throw unauthorized('Missing credentials: send an org:admin token as "Authorization: Bearer <token>".');
+  if (token.startsWith(CONSOLE_SESSION_PREFIX)) {
+    const session = token.length <= 512 ? await stores.consoleSessions.find(hashSecret(token)) : null;
+    if (!session || session.kind !== 'session' || session.expires_at <= now.toISOString()) throw unauthorized('Invalid authentication credentials.');
+    return { kind: 'console', organizationId: session.organization_id, actorId: session.actor_id };
+  }
   if (token.startsWith(ADMIN_TOKEN_PREFIX) || !token.startsWith('sk-ant-')) {
     const credential = token.length <= 512 ? await stores.adminCredentials.findByHash(hashSecret(token)) : null;
     if (!credential) throw unauthorized('Invalid authentication credentials.');

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { ReplayStore, Stores } from './ports.ts';
 import { connectRedis, RedisReplayStore } from './redis/replay-store.ts';
 import { SqlAuthEventStore } from './sql/auth-event-store.ts';
+import { SqlConsoleSessionStore } from './sql/console-session-store.ts';
 import { SqlIssuerStore } from './sql/issuer-store.ts';
 import { migrationProvider } from './sql/migrations.ts';
 import { SqlAdminCredentialStore, SqlOrganizationStore } from './sql/organization-store.ts';
@@ -69,6 +70,7 @@ export async function openStores(databaseUrl: string, redisUrl: string | null = 
     replay,
     authEvents: new SqlAuthEventStore(db),
     upstreamCredentials: new SqlUpstreamCredentialStore(db),
+    consoleSessions: new SqlConsoleSessionStore(db),
     health: async (): Promise<Record<string, 'ok' | 'unreachable'>> => {
       const database = await sql`select 1`.execute(db).then(() => 'ok' as const, () => 'unreachable' as const);
       if (!redis) return { database };

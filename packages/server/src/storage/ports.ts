@@ -46,10 +46,13 @@ export class NameConflictError extends Error {
 
 export interface OrganizationStore {
   get(id: string): Promise<Organization | null>;
-  /** The first organization created (the one a single-tenant deployment serves). */
-  first(): Promise<Organization | null>;
-  /** Creates the organization and its default workspace atomically. */
-  create(org: Organization, defaultWorkspace: Workspace): Promise<void>;
+  /** The organization this installation serves, once created. */
+  installed(): Promise<Organization | null>;
+  /**
+   * Creates the installation's organization and its default workspace atomically, unless
+   * another instance already did: then returns that one. Safe for concurrent first starts.
+   */
+  install(org: Organization, defaultWorkspace: Workspace): Promise<Organization>;
 }
 
 export interface AdminCredential {
@@ -60,6 +63,7 @@ export interface AdminCredential {
 
 export interface AdminCredentialStore {
   findByHash(tokenHash: string): Promise<AdminCredential | null>;
+  /** Idempotent: inserting an existing hash is a no-op. */
   insert(tokenHash: string, credential: AdminCredential, createdAt: string): Promise<void>;
   count(organizationId: string): Promise<number>;
 }
@@ -185,6 +189,24 @@ export interface UpstreamCredentialStore {
   listWorkspaceIds(organizationId: string): Promise<string[]>;
 }
 
+export interface ConsoleSession {
+  organization_id: string;
+  actor_id: string;
+  /** `session`: a signed-in browser. `login_link`: a one-time link that becomes a session. */
+  kind: 'session' | 'login_link';
+  created_at: string;
+  expires_at: string;
+}
+
+export interface ConsoleSessionStore {
+  insert(idHash: string, session: ConsoleSession): Promise<void>;
+  find(idHash: string): Promise<ConsoleSession | null>;
+  /** Atomically removes and returns it: a login link works once, even under concurrent use. */
+  take(idHash: string): Promise<ConsoleSession | null>;
+  delete(idHash: string): Promise<void>;
+  deleteExpired(now: string): Promise<number>;
+}
+
 export interface Stores {
   organizations: OrganizationStore;
   adminCredentials: AdminCredentialStore;
@@ -197,6 +219,7 @@ export interface Stores {
   replay: ReplayStore;
   authEvents: AuthEventStore;
   upstreamCredentials: UpstreamCredentialStore;
+  consoleSessions: ConsoleSessionStore;
   /** Each backing service and whether it answers; used by /readyz. */
   health(): Promise<Record<string, 'ok' | 'unreachable'>>;
   close(): Promise<void>;

@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 
 export const ACCESS_TOKEN_PREFIX = 'sk-ant-oat01-';
 export const ADMIN_TOKEN_PREFIX = 'owif-admin-';
+/** Console session IDs are bearer credentials too: the console calls the Admin API with them. */
+export const CONSOLE_SESSION_PREFIX = 'owif-session-';
 
 /**
  * Opaque secrets are stored only as SHA-256 digests and looked up by digest. A lookup by digest

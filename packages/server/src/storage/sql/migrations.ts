@@ -173,6 +173,30 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_installation': {
+    // One row, id 1: the organization the first start created. Its primary key makes concurrent
+    // first starts of several instances agree on a single organization.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('installation')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id'))
+        .execute();
+    },
+  },
+  '0004_console_sessions': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('console_sessions')
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id'))
+        .addColumn('actor_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /** Names are unique among live objects only: archiving frees a name (docs/design.md). */

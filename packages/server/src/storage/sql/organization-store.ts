@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Organization, Workspace } from '../../domain/types.ts';
 import type { AdminCredential, AdminCredentialStore, OrganizationStore } from '../ports.ts';
+import { isUniqueViolation } from './cursor.ts';
 import type { Database } from './schema.ts';
 import { workspaceToRow } from './workspace-store.ts';
 
@@ -11,18 +12,30 @@ export class SqlOrganizationStore implements OrganizationStore {
     return (await this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
   }
 
-  async first(): Promise<Organization | null> {
-    return (
-      (await this.db.selectFrom('organizations').selectAll().orderBy('created_at').orderBy('id').limit(1).executeTakeFirst()) ??
-      null
-    );
+  async installed(): Promise<Organization | null> {
+    const row = await this.db
+      .selectFrom('installation')
+      .innerJoin('organizations', 'organizations.id', 'installation.organization_id')
+      .select(['organizations.id', 'organizations.name', 'organizations.created_at'])
+      .where('installation.id', '=', 1)
+      .executeTakeFirst();
+    return row ?? null;
   }
 
-  async create(org: Organization, defaultWorkspace: Workspace): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      await tx.insertInto('organizations').values(org).execute();
-      await tx.insertInto('workspaces').values(workspaceToRow(defaultWorkspace)).execute();
-    });
+  async install(org: Organization, defaultWorkspace: Workspace): Promise<Organization> {
+    try {
+      await this.db.transaction().execute(async (tx) => {
+        await tx.insertInto('organizations').values(org).execute();
+        await tx.insertInto('workspaces').values(workspaceToRow(defaultWorkspace)).execute();
+        await tx.insertInto('installation').values({ id: 1, organization_id: org.id }).execute();
+      });
+      return org;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const winner = await this.installed();
+      if (!winner) throw err;
+      return winner;
+    }
   }
 }
 
@@ -39,7 +52,11 @@ export class SqlAdminCredentialStore implements AdminCredentialStore {
   }
 
   async insert(tokenHash: string, credential: AdminCredential, createdAt: string): Promise<void> {
-    await this.db.insertInto('admin_credentials').values({ token_hash: tokenHash, ...credential, created_at: createdAt }).execute();
+    await this.db
+      .insertInto('admin_credentials')
+      .values({ token_hash: tokenHash, ...credential, created_at: createdAt })
+      .onConflict((oc) => oc.column('token_hash').doNothing())
+      .execute();
   }
 
   async count(organizationId: string): Promise<number> {

@@ -5,6 +5,15 @@
  */
 export interface Database {
   organizations: { id: string; name: string; created_at: string };
+  installation: { id: number; organization_id: string };
+  console_sessions: {
+    id_hash: string;
+    organization_id: string;
+    actor_id: string;
+    kind: string;
+    created_at: string;
+    expires_at: string;
+  };
   admin_credentials: {
     token_hash: string;
     organization_id: string;
