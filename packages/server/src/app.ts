@@ -2,8 +2,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Settings } from './config/settings.ts';
 import { adminRoutes } from './admin/index.ts';
 import { tokenRoutes } from './exchange/token-route.ts';
-import type { RuleMatching } from './exchange/run-exchange.ts';
-import { installErrorHandling } from './http/error-handler.ts';
+import type { RuleMatcherCache } from './exchange/rule-matchers.ts';
+import { installErrorHandling, sendError } from './http/error-handler.ts';
+import { HttpError } from './http/errors.ts';
 import { newRequestId } from './http/request-id.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { Stores } from './storage/ports.ts';
@@ -14,7 +15,7 @@ export interface AppDeps {
   settings: Settings;
   stores: Stores;
   keys: KeyResolver;
-  matching: RuleMatching;
+  matching: RuleMatcherCache;
   outbound: OutboundPolicy;
   metrics: Metrics;
   now: () => Date;
@@ -39,6 +40,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
     trustProxy: false,
+    // Errors the router raises before any route runs (bad percent-encoding, …) use the envelope too.
+    frameworkErrors: (err, _request, reply) => {
+      void sendError(reply, new HttpError(400, 'invalid_request_error', err.code === 'FST_ERR_BAD_URL' ? 'Malformed URL.' : 'Invalid request.'));
+    },
   });
   app.server.headersTimeout = 10_000;
   app.addHook('onRequest', async (request, reply) => {

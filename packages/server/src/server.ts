@@ -6,6 +6,7 @@ import { RuleMatcherCache } from './exchange/rule-matchers.ts';
 import { Metrics } from './observability/metrics.ts';
 import { openStores } from './storage/open-store.ts';
 import type { Stores } from './storage/ports.ts';
+import { startJwksPoller } from './trust/jwks-poller.ts';
 import { IssuerKeyCache } from './trust/key-resolver.ts';
 import { OutboundPolicy } from './trust/outbound-policy.ts';
 
@@ -26,6 +27,7 @@ export async function startServer(settings: Settings, now: () => Date = () => ne
     const keys = new IssuerKeyCache({ policy: outbound, now: () => now().getTime() });
     const matching = new RuleMatcherCache({ defaultAudiences: settings.defaultAudiences });
     const app = await buildApp({ settings, stores, keys, matching, outbound, metrics: new Metrics(), now });
+    const poller = startJwksPoller({ stores, keys, now: () => now().getTime(), log: app.log });
     const address = await app.listen({ host: settings.host, port: settings.port });
     const url = address.replace('[::1]', 'localhost');
     return {
@@ -35,6 +37,7 @@ export async function startServer(settings: Settings, now: () => Date = () => ne
       bootstrap: boot,
       async close() {
         await app.close();
+        await poller.stop();
         await stores.close();
       },
     };

@@ -11,7 +11,7 @@ export const DENY_REASONS = {
   kid_missing: { step: 'header', description: 'The JWT header has no kid.' },
   issuer_mismatch: { step: 'issuer', description: "The JWT iss is not byte-for-byte the issuer's issuer_url." },
   kid_not_found: { step: 'signature', description: "No key in the issuer's key set has this kid (after one rate-limited refresh), or it cannot verify this alg." },
-  jwks_unavailable: { step: 'signature', description: "The issuer's keys could not be fetched and no last-good keys are cached." },
+  jwks_unavailable: { step: 'signature', description: "The issuer's keys could not be fetched, or were last confirmed longer ago than the stale limit." },
   signature_invalid: { step: 'signature', description: 'The signature does not verify with the key named by kid.' },
   sub_missing: { step: 'claims', description: 'The JWT has no string sub claim.' },
   exp_missing: { step: 'claims', description: 'The JWT has no numeric exp claim.' },

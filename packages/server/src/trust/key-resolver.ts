@@ -1,11 +1,16 @@
 import { importJWK, type JWK } from 'jose';
 import type { Issuer } from '../domain/types.ts';
+import { IssuerKeySet, keySourceFingerprint, type CachedKey } from './issuer-key-set.ts';
 import { keyMatchesAlg } from './jwk-compat.ts';
-import { loadRemoteKeySet } from './remote-key-set.ts';
+import { JWKS_DEFAULTS } from './jwks-defaults.ts';
+import { validateKeySet, type KeySetLimits, type ValidatedKey } from './jwks-validation.ts';
 import type { OutboundPolicy } from './outbound-policy.ts';
+import { loadKeySet } from './remote-key-set.ts';
+import type { ResolveHost } from './safe-fetch.ts';
 
 export type TrustFailure = 'kid_not_found' | 'jwks_unavailable';
 
+/** No usable key for an assertion. `message` may go to the auth event; it never holds token data. */
 export class TrustError extends Error {
   override name = 'TrustError';
   constructor(readonly reason: TrustFailure, detail: string) {
@@ -21,114 +26,148 @@ export interface KeyResolver {
 export interface KeyCacheOptions {
   policy: OutboundPolicy;
   now?: () => number;
-  /** Keys older than this are refreshed before use (the docs promise pick-up within a minute). */
+  /** Cached keys older than this get a background refresh when used (unless polling is paused). */
   maxAgeMs?: number;
-  /** At most one refetch per issuer per this window because of an unknown `kid`. */
+  /** At most one request-triggered fetch per issuer per this window (unknown kid, cold or stale cache). */
   unknownKidCooldownMs?: number;
   /** Keys that vanish from the issuer's set stay trusted this long, for in-flight rotations. */
   vanishedKeyGraceMs?: number;
+  maxVanishedKeys?: number;
+  /** Keys not confirmed by a successful fetch for this long stop being trusted (jwks_unavailable). */
+  staleLimitMs?: number;
+  maxCachedIssuers?: number;
   fetchTimeoutMs?: number;
-}
-
-interface CachedKey {
-  jwk: JWK;
-  /** Last time the issuer published it. */
-  seenAt: number;
+  maxResponseBytes?: number;
+  limits?: KeySetLimits;
+  resolveHost?: ResolveHost;
 }
 
 interface Entry {
   /** Cache identity: a change to the issuer's URL or key config starts a fresh entry. */
   fingerprint: string;
-  keys: Map<string, CachedKey>;
-  fetchedAt: number;
-  lastKidRefetchAt: number;
+  set: IssuerKeySet;
+  lastOnDemandAt: number;
   inflight: Promise<void> | null;
+  lastError: string | null;
 }
 
 /**
- * Per-issuer key cache. Concurrent requests share one in-flight fetch; a flood of tokens with
- * random `kid`s costs at most one fetch per cooldown; a failed refresh keeps the last-good keys.
+ * Per-issuer key cache behind the exchange. Requests share one in-flight fetch per issuer; all
+ * request-triggered fetches of an issuer (cold cache, stale cache, unknown kid) share one
+ * cooldown, so a flood of tokens with random kids costs at most one fetch per window; failed
+ * fetches keep the last-good keys until they pass the stale limit.
  */
 export class IssuerKeyCache implements KeyResolver {
   private readonly entries = new Map<string, Entry>();
-  private readonly imported = new Map<string, CryptoKey | Uint8Array>();
   private readonly now: () => number;
-  private readonly maxAgeMs: number;
-  private readonly cooldownMs: number;
-  private readonly graceMs: number;
+  private readonly settings: Required<Pick<KeyCacheOptions, 'maxAgeMs' | 'unknownKidCooldownMs' | 'vanishedKeyGraceMs' | 'maxVanishedKeys' | 'staleLimitMs' | 'maxCachedIssuers'>>;
 
   constructor(private readonly options: KeyCacheOptions) {
     this.now = options.now ?? Date.now;
-    this.maxAgeMs = options.maxAgeMs ?? 60_000;
-    this.cooldownMs = options.unknownKidCooldownMs ?? 30_000;
-    this.graceMs = options.vanishedKeyGraceMs ?? 60 * 60_000;
+    this.settings = {
+      maxAgeMs: options.maxAgeMs ?? JWKS_DEFAULTS.maxAgeMs,
+      unknownKidCooldownMs: options.unknownKidCooldownMs ?? JWKS_DEFAULTS.onDemandCooldownMs,
+      vanishedKeyGraceMs: options.vanishedKeyGraceMs ?? JWKS_DEFAULTS.vanishedKeyGraceMs,
+      maxVanishedKeys: options.maxVanishedKeys ?? JWKS_DEFAULTS.maxVanishedKeys,
+      staleLimitMs: options.staleLimitMs ?? JWKS_DEFAULTS.staleLimitMs,
+      maxCachedIssuers: options.maxCachedIssuers ?? JWKS_DEFAULTS.maxCachedIssuers,
+    };
   }
 
   async keyFor(issuer: Issuer, header: { kid: string; alg: string }): Promise<CryptoKey | Uint8Array> {
-    const jwk = issuer.jwks.type === 'inline' ? findInline(issuer, header.kid) : await this.findRemote(issuer, header.kid);
-    if (!jwk) throw new TrustError('kid_not_found', `no key with kid ${JSON.stringify(header.kid.slice(0, 64))}`);
-    if (!keyMatchesAlg(jwk, header.alg)) {
-      throw new TrustError('kid_not_found', `key ${JSON.stringify(header.kid.slice(0, 64))} cannot verify ${header.alg}`);
-    }
-    return this.importKey(issuer.id, jwk, header.alg);
-  }
-
-  /** Fetches now (used by the poller and by "verify issuer"); returns the number of keys. */
-  async refresh(issuer: Issuer): Promise<number> {
     const entry = this.entryFor(issuer);
-    await this.fetchInto(issuer, entry);
-    return entry.keys.size;
+    const cached = issuer.jwks.type === 'inline' ? this.findInline(issuer, entry, header.kid) : await this.findRemote(issuer, entry, header.kid);
+    const kid = JSON.stringify(header.kid.slice(0, 64));
+    if (!cached) throw new TrustError('kid_not_found', `no key with kid ${kid}`);
+    if (!keyMatchesAlg(cached.key.jwk, header.alg)) throw new TrustError('kid_not_found', `key ${kid} cannot verify ${header.alg}`);
+    return importOnce(cached, header.alg);
   }
 
-  /** The keys currently trusted for an issuer, for display (no fetch). */
+  /**
+   * Fetches the issuer's keys now (joining a fetch already in flight) and merges them; throws
+   * the FetchError on failure, leaving the cached keys as they were. Used by the poller.
+   */
+  async refresh(issuer: Issuer, signal?: AbortSignal): Promise<{ keys: number }> {
+    const entry = this.entryFor(issuer);
+    await this.fetchInto(issuer, entry, signal);
+    return { keys: entry.set.trusted(this.now()).length };
+  }
+
+  /** The keys currently trusted for an issuer (published and in grace), for display; no fetch. */
   cachedKeys(issuerId: string): JWK[] {
-    return [...(this.entries.get(issuerId)?.keys.values() ?? [])].map((k) => k.jwk);
+    return (this.entries.get(issuerId)?.set.trusted(this.now()) ?? []).map((c) => c.key.jwk);
   }
 
   forget(issuerId: string): void {
     this.entries.delete(issuerId);
   }
 
-  private async findRemote(issuer: Issuer, kid: string): Promise<JWK | null> {
-    const entry = this.entryFor(issuer);
-    const now = this.now();
-    if (entry.keys.size === 0 || now - entry.fetchedAt > this.maxAgeMs) {
+  private findInline(issuer: Issuer, entry: Entry, kid: string): CachedKey | null {
+    if (entry.set.lastSuccessAt === null) {
       try {
-        await this.fetchInto(issuer, entry);
+        entry.set.merge(loadInline(issuer, this.options.limits), this.now());
       } catch (err) {
-        if (entry.keys.size === 0) throw new TrustError('jwks_unavailable', (err as Error).message);
+        throw new TrustError('kid_not_found', (err as Error).message);
       }
     }
-    const found = entry.keys.get(kid);
-    if (found) return found.jwk;
-    if (now - entry.lastKidRefetchAt < this.cooldownMs) return null;
-    entry.lastKidRefetchAt = now;
-    try {
-      await this.fetchInto(issuer, entry);
-    } catch {
-      return null;
-    }
-    return entry.keys.get(kid)?.jwk ?? null;
+    return entry.set.find(kid, this.now());
   }
 
-  private entryFor(issuer: Issuer): Entry {
-    const fingerprint = JSON.stringify([issuer.issuer_url, issuer.jwks]);
-    let entry = this.entries.get(issuer.id);
-    if (!entry || entry.fingerprint !== fingerprint) {
-      entry = { fingerprint, keys: new Map(), fetchedAt: 0, lastKidRefetchAt: -Infinity, inflight: null };
-      this.entries.set(issuer.id, entry);
+  private async findRemote(issuer: Issuer, entry: Entry, kid: string): Promise<CachedKey | null> {
+    if (!this.isUsable(entry)) {
+      await this.fetchOnDemand(issuer, entry);
+      if (!this.isUsable(entry)) throw new TrustError('jwks_unavailable', this.describeUnavailable(entry));
     }
-    return entry;
+    const found = entry.set.find(kid, this.now());
+    if (!found) {
+      await this.fetchOnDemand(issuer, entry);
+      return this.isUsable(entry) ? entry.set.find(kid, this.now()) : null;
+    }
+    const age = this.now() - (entry.set.lastSuccessAt ?? 0);
+    // Freshness normally comes from the poller; this covers deployments without one.
+    if (age > this.settings.maxAgeMs && issuer.jwks_polling_disabled_at === null) void this.fetchOnDemand(issuer, entry);
+    return found;
   }
 
-  private fetchInto(issuer: Issuer, entry: Entry): Promise<void> {
+  /** Fetched at least once, and confirmed within the stale limit. */
+  private isUsable(entry: Entry): boolean {
+    const at = entry.set.lastSuccessAt;
+    return at !== null && this.now() - at <= this.settings.staleLimitMs;
+  }
+
+  private describeUnavailable(entry: Entry): string {
+    const cause = entry.lastError ? `: ${entry.lastError}` : '';
+    const at = entry.set.lastSuccessAt;
+    if (at === null) return `the issuer's keys could not be fetched${cause}`;
+    return `the issuer's keys were last fetched at ${new Date(at).toISOString()}, longer ago than the stale limit${cause}`;
+  }
+
+  /** A request-triggered fetch: joins one in flight, else at most one per cooldown. Never throws. */
+  private async fetchOnDemand(issuer: Issuer, entry: Entry): Promise<void> {
+    if (entry.inflight === null) {
+      const now = this.now();
+      if (now - entry.lastOnDemandAt < this.settings.unknownKidCooldownMs) return;
+      entry.lastOnDemandAt = now;
+    }
+    await this.fetchInto(issuer, entry).catch(() => undefined);
+  }
+
+  private fetchInto(issuer: Issuer, entry: Entry, signal?: AbortSignal): Promise<void> {
     entry.inflight ??= (async () => {
       try {
-        const keys = await loadRemoteKeySet(issuer, { policy: this.options.policy, timeoutMs: this.options.fetchTimeoutMs });
-        const now = this.now();
-        for (const jwk of keys) entry.keys.set(jwk.kid as string, { jwk, seenAt: now });
-        for (const [kid, cached] of entry.keys) if (now - cached.seenAt > this.graceMs) entry.keys.delete(kid);
-        entry.fetchedAt = now;
+        const { keys } = await loadKeySet(issuer, {
+          policy: this.options.policy,
+          timeoutMs: this.options.fetchTimeoutMs,
+          maxBytes: this.options.maxResponseBytes,
+          limits: this.options.limits,
+          resolveHost: this.options.resolveHost,
+          signal,
+        });
+        entry.set.merge(keys, this.now());
+        entry.lastError = null;
+      } catch (err) {
+        entry.lastError = (err as Error).message.slice(0, 300);
+        throw err;
       } finally {
         entry.inflight = null;
       }
@@ -136,24 +175,36 @@ export class IssuerKeyCache implements KeyResolver {
     return entry.inflight;
   }
 
-  private async importKey(issuerId: string, jwk: JWK, alg: string): Promise<CryptoKey | Uint8Array> {
-    const cacheKey = `${issuerId}\u0000${alg}\u0000${JSON.stringify(jwk)}`;
-    let key = this.imported.get(cacheKey);
-    if (!key) {
-      try {
-        key = await importJWK({ ...jwk, alg: undefined, use: undefined, key_ops: undefined }, alg);
-      } catch {
-        throw new TrustError('kid_not_found', `key ${JSON.stringify(String(jwk.kid).slice(0, 64))} is not a valid ${alg} key`);
-      }
-      if (this.imported.size > 10_000) this.imported.clear();
-      this.imported.set(cacheKey, key);
+  private entryFor(issuer: Issuer): Entry {
+    const fingerprint = keySourceFingerprint(issuer);
+    let entry = this.entries.get(issuer.id);
+    if (entry) this.entries.delete(issuer.id);
+    if (!entry || entry.fingerprint !== fingerprint) {
+      const set = new IssuerKeySet({ graceMs: this.settings.vanishedKeyGraceMs, maxVanished: this.settings.maxVanishedKeys });
+      entry = { fingerprint, set, lastOnDemandAt: -Infinity, inflight: null, lastError: null };
     }
-    return key;
+    // Re-inserting keeps the Map in least-recently-used order for eviction.
+    this.entries.set(issuer.id, entry);
+    if (this.entries.size > this.settings.maxCachedIssuers) this.entries.delete(this.entries.keys().next().value as string);
+    return entry;
   }
 }
 
-function findInline(issuer: Issuer, kid: string): JWK | null {
-  if (issuer.jwks.type !== 'inline') return null;
-  const found = issuer.jwks.keys.find((k) => k.kid === kid);
-  return (found as JWK | undefined) ?? null;
+/** Inline keys pass the same checks as fetched ones. */
+function loadInline(issuer: Issuer, limits: KeySetLimits | undefined): ValidatedKey[] {
+  return issuer.jwks.type === 'inline' ? validateKeySet({ keys: issuer.jwks.keys }, 'inline keys', limits).keys : [];
+}
+
+async function importOnce(cached: CachedKey, alg: string): Promise<CryptoKey | Uint8Array> {
+  let key = cached.imported.get(alg);
+  if (!key) {
+    const { kid: _kid, use: _use, alg: _alg, ...material } = cached.key.jwk;
+    try {
+      key = await importJWK(material, alg);
+    } catch {
+      throw new TrustError('kid_not_found', `key ${JSON.stringify(cached.key.kid.slice(0, 64))} is not a valid ${alg} key`);
+    }
+    cached.imported.set(alg, key);
+  }
+  return key;
 }

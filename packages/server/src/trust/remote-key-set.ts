@@ -1,38 +1,52 @@
-import type { JWK } from 'jose';
 import type { Issuer } from '../domain/types.ts';
-import { usableKeys } from './jwk-compat.ts';
+import { validateKeySet, type KeySetLimits, type ValidatedKeySet } from './jwks-validation.ts';
 import type { OutboundPolicy } from './outbound-policy.ts';
-import { FetchError, fetchJson } from './safe-fetch.ts';
+import { FetchError, fetchJson, type ResolveHost } from './safe-fetch.ts';
 
-const MAX_KEYS = 100;
+export interface KeySetFetchOptions {
+  policy: OutboundPolicy;
+  timeoutMs?: number | undefined;
+  maxBytes?: number | undefined;
+  limits?: KeySetLimits | undefined;
+  resolveHost?: ResolveHost | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+const MAX_JWKS_URI_LENGTH = 2048;
 
 /**
- * Fetches an issuer's current public keys. Discovery (spec §7 decision): when the document is
- * read from `issuer_url` itself its `issuer` must equal `issuer_url`; with `discovery_base` only
- * its `jwks_uri` is used (Entra's v1/v2 issuers share keys).
+ * An issuer's current public keys, validated. Inline keys need no network. Discovery (spec §7
+ * decision): when the document is read from `issuer_url` itself its `issuer` must equal
+ * `issuer_url` byte for byte; with `discovery_base` only its `jwks_uri` is used (Entra's v1 and
+ * v2 issuers share one key set).
  */
-export async function loadRemoteKeySet(issuer: Issuer, opts: { policy: OutboundPolicy; timeoutMs?: number | undefined }): Promise<JWK[]> {
+export async function loadKeySet(issuer: Pick<Issuer, 'issuer_url' | 'jwks'>, options: KeySetFetchOptions): Promise<ValidatedKeySet> {
   const { jwks } = issuer;
-  if (jwks.type === 'inline') return usableKeys(jwks.keys);
-  const fetchOpts = { policy: opts.policy, caCertPem: jwks.ca_cert_pem ?? null, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) };
-  let jwksUri: string;
-  if (jwks.type === 'explicit_url') {
-    jwksUri = jwks.url;
-  } else {
-    const base = (jwks.discovery_base ?? issuer.issuer_url).replace(/\/+$/, '');
-    const doc = await fetchJson(`${base}/.well-known/openid-configuration`, fetchOpts);
-    if (typeof doc !== 'object' || doc === null) throw new FetchError('discovery document is not a JSON object');
-    const { issuer: named, jwks_uri: uri } = doc as { issuer?: unknown; jwks_uri?: unknown };
-    if (!jwks.discovery_base && named !== issuer.issuer_url) {
-      throw new FetchError(`discovery document names issuer ${JSON.stringify(String(named).slice(0, 200))}, expected ${issuer.issuer_url}`);
-    }
-    if (typeof uri !== 'string' || uri.length === 0) throw new FetchError('discovery document has no jwks_uri');
-    jwksUri = uri;
+  if (jwks.type === 'inline') return validateKeySet({ keys: jwks.keys }, 'inline keys', options.limits);
+  const fetchOptions = {
+    policy: options.policy,
+    caCertPem: jwks.ca_cert_pem ?? null,
+    timeoutMs: options.timeoutMs,
+    maxBytes: options.maxBytes,
+    resolveHost: options.resolveHost,
+    signal: options.signal,
+  };
+  const jwksUri = jwks.type === 'explicit_url' ? jwks.url : await discoverJwksUri(issuer, jwks.discovery_base ?? null, fetchOptions);
+  return validateKeySet(await fetchJson(jwksUri, fetchOptions), jwksUri, options.limits);
+}
+
+async function discoverJwksUri(issuer: Pick<Issuer, 'issuer_url'>, discoveryBase: string | null, fetchOptions: Parameters<typeof fetchJson>[1]): Promise<string> {
+  const url = `${(discoveryBase ?? issuer.issuer_url).replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  const doc = await fetchJson(url, fetchOptions);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new FetchError('invalid_document', `${url}: discovery document is not a JSON object`);
   }
-  const set = await fetchJson(jwksUri, fetchOpts);
-  const keys = (set as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys)) throw new FetchError('JWKS document has no "keys" array');
-  const usable = usableKeys(keys.slice(0, MAX_KEYS));
-  if (usable.length === 0) throw new FetchError('JWKS document has no usable public signing keys');
-  return usable;
+  const { issuer: named, jwks_uri: jwksUri } = doc as { issuer?: unknown; jwks_uri?: unknown };
+  if (discoveryBase === null && named !== issuer.issuer_url) {
+    throw new FetchError('invalid_document', `${url}: discovery document names issuer ${JSON.stringify(String(named).slice(0, 200))}, expected ${issuer.issuer_url}`);
+  }
+  if (typeof jwksUri !== 'string' || jwksUri.length === 0 || jwksUri.length > MAX_JWKS_URI_LENGTH) {
+    throw new FetchError('invalid_document', `${url}: discovery document has no usable jwks_uri`);
+  }
+  return jwksUri;
 }
