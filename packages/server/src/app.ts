@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Settings } from './config/settings.ts';
 import { adminRoutes } from './admin/index.ts';
+import { diagnosticsRoutes } from './diagnostics/index.ts';
+import { gatewayRoutes, type GatewayRouteOptions } from './gateway/index.ts';
 import { tokenRoutes } from './exchange/token-route.ts';
 import type { RuleMatcherCache } from './exchange/rule-matchers.ts';
 import { installErrorHandling, sendError } from './http/error-handler.ts';
@@ -19,6 +21,8 @@ export interface AppDeps {
   outbound: OutboundPolicy;
   metrics: Metrics;
   now: () => Date;
+  /** Gateway timeouts, limits and rate limiter; defaults when omitted. */
+  gateway?: GatewayRouteOptions;
 }
 
 const ADMIN_BODY_LIMIT = 256 * 1024;
@@ -64,5 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await tokenRoutes(app, deps);
   await adminRoutes(app, deps);
+  await diagnosticsRoutes(app, deps);
+  await gatewayRoutes(app, deps, deps.gateway);
   return app;
 }

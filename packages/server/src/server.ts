@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { bootstrap, type BootstrapResult } from './bootstrap.ts';
 import type { Settings } from './config/settings.ts';
+import type { GatewayRouteOptions } from './gateway/index.ts';
 import { RuleMatcherCache } from './exchange/rule-matchers.ts';
 import { Metrics } from './observability/metrics.ts';
 import { openStores } from './storage/open-store.ts';
@@ -13,26 +14,35 @@ import { OutboundPolicy } from './trust/outbound-policy.ts';
 export interface RunningServer {
   app: FastifyInstance;
   stores: Stores;
+  metrics: Metrics;
   url: string;
   bootstrap: BootstrapResult;
   close(): Promise<void>;
 }
 
 /** serve: settings → stores → bootstrap → app → listen. `close()` drains requests, then the database. */
-export async function startServer(settings: Settings, now: () => Date = () => new Date()): Promise<RunningServer> {
+export interface ServerOptions {
+  now?: () => Date;
+  gateway?: GatewayRouteOptions;
+}
+
+export async function startServer(settings: Settings, options: ServerOptions = {}): Promise<RunningServer> {
+  const now = options.now ?? (() => new Date());
   const stores = await openStores(settings.databaseUrl, settings.redisUrl);
   try {
     const boot = await bootstrap(stores, settings.adminToken, now());
     const outbound = new OutboundPolicy(settings.outboundAllow);
     const keys = new IssuerKeyCache({ policy: outbound, now: () => now().getTime() });
     const matching = new RuleMatcherCache({ defaultAudiences: settings.defaultAudiences });
-    const app = await buildApp({ settings, stores, keys, matching, outbound, metrics: new Metrics(), now });
+    const metrics = new Metrics();
+    const app = await buildApp({ settings, stores, keys, matching, outbound, metrics, now, ...(options.gateway ? { gateway: options.gateway } : {}) });
     const poller = startJwksPoller({ stores, keys, now: () => now().getTime(), log: app.log });
     const address = await app.listen({ host: settings.host, port: settings.port });
     const url = address.replace('[::1]', 'localhost');
     return {
       app,
       stores,
+      metrics,
       url,
       bootstrap: boot,
       async close() {

@@ -1,81 +1,81 @@
 import { Command, CommanderError } from 'commander';
-import { loadSettings, SettingsError, type Settings } from '../config/settings.ts';
-import { migrate, openDatabase } from '../storage/open-store.ts';
-import { startServer, type RunningServer } from '../server.ts';
+import { SettingsError } from '../config/settings.ts';
+import { registerConfigCommands } from './commands/config.ts';
+import { registerEmulateCommand } from './commands/emulate.ts';
+import { registerEventCommands } from './commands/events.ts';
+import { registerIssuerCommands } from './commands/issuers.ts';
+import { registerRuleCommands } from './commands/rules.ts';
+import { registerServerCommands } from './commands/server.ts';
+import { registerServiceAccountCommands } from './commands/service-accounts.ts';
+import { registerTokenCommands } from './commands/token.ts';
+import { registerWorkspaceCommands } from './commands/workspaces.ts';
+import { CliError, describeApiError, EXIT } from './errors.ts';
+import type { CliIo } from './output.ts';
+
+export function processIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, now: () => new Date() };
+}
 
 /** `openwif`: one binary for operators and pipelines. */
-export function buildCli(): Command {
-  const program = new Command('openwif').description('Workload identity federation server, wire-compatible with the Claude API');
+export function buildCli(io: CliIo = processIo()): Command {
+  const program = new Command('openwif')
+    .description('Workload identity federation server, wire-compatible with the Claude API')
+    // Set before sub-commands are added: they inherit it, so every parse error reaches main().
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+  program.addHelpText(
+    'after',
+    `
+Admin commands talk to any WIF-compatible endpoint through the Anthropic SDK:
+  ANTHROPIC_BASE_URL     server base URL (or --base-url)
+  ANTHROPIC_AUTH_TOKEN   org:admin bearer token (or --auth-token)
 
-  program
-    .command('serve')
-    .description('run the server (production: needs a persistent database and OPENWIF_ADMIN_TOKEN)')
-    .action(async () => {
-      const settings = loadSettings();
-      if (settings.adminToken === null) throw new SettingsError('OPENWIF_ADMIN_TOKEN', 'required by "openwif serve" (use "openwif dev" to get a generated one)');
-      if (settings.databaseUrl === 'sqlite::memory:') throw new SettingsError('OPENWIF_DATABASE_URL', '"openwif serve" needs a persistent database');
-      runUntilSignal(await startServer(settings), settings);
-    });
+Exit codes: 0 ok, 1 the operation failed, 2 bad command line or input file.
 
-  program
-    .command('dev')
-    .description('run the server on the embedded SQLite default and print how to use it')
-    .action(async () => {
-      const settings = loadSettings();
-      runUntilSignal(await startServer(settings), settings);
-    });
-
-  program
-    .command('migrate')
-    .description('apply database migrations and exit')
-    .action(async () => {
-      const db = openDatabase(loadSettings().databaseUrl);
-      try {
-        await migrate(db);
-        process.stdout.write('database is up to date\n');
-      } finally {
-        await db.destroy();
-      }
-    });
-
+Examples:
+  $ openwif dev
+  $ export ANTHROPIC_BASE_URL=http://127.0.0.1:8080 ANTHROPIC_AUTH_TOKEN=owif-admin-...
+  $ openwif plan -f openwif.yaml && openwif apply -f openwif.yaml
+  $ openwif token decode token.jwt
+`,
+  );
+  registerServerCommands(program);
+  registerEmulateCommand(program, io);
+  registerIssuerCommands(program, io);
+  registerServiceAccountCommands(program, io);
+  registerRuleCommands(program, io);
+  registerWorkspaceCommands(program, io);
+  registerEventCommands(program, io);
+  registerTokenCommands(program, io);
+  registerConfigCommands(program, io);
   return program;
 }
 
-function runUntilSignal(server: RunningServer, settings: Settings): void {
-  const { organization, generatedAdminToken } = server.bootstrap;
-  const lines = [
-    `OpenWIF listening on ${server.url}`,
-    `  database:        ${settings.databaseUrl}`,
-    `  organization ID: ${organization.id}`,
-    `  token endpoint:  ${server.url}/v1/oauth/token`,
-    generatedAdminToken
-      ? `  admin token (shown once, store it now): ${generatedAdminToken}`
-      : '  admin token:     the one you configured (OPENWIF_ADMIN_TOKEN), or the one printed at first start',
-    `  try:  curl -H "Authorization: Bearer <admin token>" ${server.url}/v1/organizations/me`,
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-  let closing = false;
-  const stop = () => {
-    if (closing) return;
-    closing = true;
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-}
-
-export async function main(argv: string[]): Promise<void> {
-  const program = buildCli().exitOverride();
+export async function main(argv: string[], io: CliIo = processIo()): Promise<void> {
+  const program = buildCli(io);
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    if (err instanceof CommanderError) process.exit(err.exitCode);
-    // One line, naming the problem; never a stack trace for configuration mistakes.
-    const message = err instanceof SettingsError ? err.message : `openwif: ${(err as Error).message}`;
-    process.stderr.write(`${message}\n`);
-    process.exit(err instanceof SettingsError ? 2 : 1);
+    const { message, exitCode } = report(err);
+    if (message !== null) io.stderr.write(`${message}\n`);
+    // Let buffered stdout reach a pipe before exiting.
+    await new Promise<void>((resolve) => io.stdout.write('', () => resolve()));
+    process.exit(exitCode);
   }
+}
+
+/** One line naming the problem, never a stack trace, and the documented exit code. */
+function report(err: unknown): { message: string | null; exitCode: number } {
+  if (err instanceof CommanderError) {
+    // Commander already printed its message (or the help); only map its codes onto ours.
+    // 'commander.help' is help shown because a command was missing: a usage error.
+    const shown = err.code === 'commander.helpDisplayed' || err.code === 'commander.version';
+    return { message: null, exitCode: shown ? EXIT.ok : EXIT.usage };
+  }
+  if (err instanceof SettingsError) return { message: err.message, exitCode: EXIT.usage };
+  if (err instanceof CliError) return { message: `openwif: ${err.message}`, exitCode: err.exitCode };
+  const api = describeApiError(err);
+  if (api !== null) return { message: `openwif: ${api}`, exitCode: EXIT.failure };
+  return { message: `openwif: ${(err as Error).message}`, exitCode: EXIT.failure };
 }

@@ -32,7 +32,6 @@ export async function verifyAssertion(assertion: string, issuer: Issuer, keys: K
   if (header.crit !== undefined) throw new ExchangeDenied('alg_not_allowed', 'the crit header is not supported');
   if (typeof header.cty === 'string' && header.cty.toUpperCase() === 'JWT') throw new ExchangeDenied('alg_not_allowed', 'nested JWTs are not accepted');
   if (typeof kid !== 'string' || kid.length === 0) throw new ExchangeDenied('kid_missing');
-  if (kid.length > MAX_KID_LENGTH) throw new ExchangeDenied('kid_not_found', 'kid is too long');
   if (!BASE64URL.test(signaturePart)) throw new ExchangeDenied('assertion_malformed', 'the signature is missing or not base64url');
 
   const unverifiedIss = decodeSegment(payloadPart, 'payload').iss;
@@ -40,6 +39,7 @@ export async function verifyAssertion(assertion: string, issuer: Issuer, keys: K
     throw new ExchangeDenied('issuer_mismatch', `iss ${JSON.stringify(String(unverifiedIss).slice(0, 200))} is not ${issuer.issuer_url}`);
   }
 
+  if (kid.length > MAX_KID_LENGTH) throw new ExchangeDenied('kid_not_found', 'kid is too long');
   let key: CryptoKey | Uint8Array;
   try {
     key = await keys.keyFor(issuer, { kid, alg });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import pg from 'pg';
 import { loadSettings, type Settings } from '../../src/config/settings.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server.ts';
 
 export const TEST_ADMIN_TOKEN = 'owif-admin-test-0123456789abcdefghijklmnopqrstuv';
 
@@ -51,7 +51,7 @@ async function backendFor(dataDir: string, reuse: boolean): Promise<{ databaseUr
  * with Redis under TEST_STORE=postgres), loopback outbound allowed (test issuers listen there).
  * `close()` stops it and deletes the database.
  */
-export async function startTestServer(overrides: Partial<Settings> = {}, options: { dataDir?: string; now?: () => Date } = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<Settings> = {}, options: ServerOptions & { dataDir?: string } = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'openwif-test-'));
   const backend = await backendFor(dataDir, options.dataDir !== undefined);
   const settings = loadSettings(
@@ -67,7 +67,7 @@ export async function startTestServer(overrides: Partial<Settings> = {}, options
       ...overrides,
     },
   );
-  const server = await startServer(settings, options.now);
+  const server = await startServer(settings, options);
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

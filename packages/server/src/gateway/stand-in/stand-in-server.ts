@@ -1,0 +1,26 @@
+import { createServer, type Server } from 'node:http';
+import { pipeline } from 'node:stream';
+import { StandInUpstream } from './stand-in-upstream.ts';
+
+/**
+ * The stand-in model as a plain HTTP server (for tests and demos: point OPENWIF_UPSTREAM_URL
+ * at it). It checks nothing about credentials: it is a dev tool, bind it to loopback.
+ */
+export function createStandInServer(): Server {
+  const upstream = new StandInUpstream();
+  return createServer((req, res) => {
+    const controller = new AbortController();
+    res.once('close', () => controller.abort());
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    upstream
+      .send({ method: req.method ?? 'GET', pathAndQuery: req.url ?? '/', headers: req.headers, body: hasBody ? req : null, apiKey: null, signal: controller.signal })
+      .then((answer) => {
+        res.writeHead(answer.status, answer.headers);
+        pipeline(answer.body, res, () => undefined);
+      })
+      .catch(() => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end('{"type":"error","error":{"type":"api_error","message":"stand-in failure"},"request_id":null}');
+      });
+  });
+}
