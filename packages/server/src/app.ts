@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Settings } from './config/settings.ts';
 import { adminRoutes } from './admin/index.ts';
+import { consoleRoutes } from './console/index.ts';
 import { diagnosticsRoutes } from './diagnostics/index.ts';
 import { gatewayRoutes, type GatewayRouteOptions } from './gateway/index.ts';
 import { tokenRoutes } from './exchange/token-route.ts';
@@ -70,5 +71,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await adminRoutes(app, deps);
   await diagnosticsRoutes(app, deps);
   await gatewayRoutes(app, deps, deps.gateway);
+  await consoleRoutes(app, deps);
   return app;
 }

@@ -5,6 +5,7 @@ import type { Settings } from './config/settings.ts';
 import type { GatewayRouteOptions } from './gateway/index.ts';
 import { RuleMatcherCache } from './exchange/rule-matchers.ts';
 import { Metrics } from './observability/metrics.ts';
+import { startHousekeeping } from './storage/housekeeping.ts';
 import { openStores } from './storage/open-store.ts';
 import type { Stores } from './storage/ports.ts';
 import { startJwksPoller } from './trust/jwks-poller.ts';
@@ -37,6 +38,12 @@ export async function startServer(settings: Settings, options: ServerOptions = {
     const metrics = new Metrics();
     const app = await buildApp({ settings, stores, keys, matching, outbound, metrics, now, ...(options.gateway ? { gateway: options.gateway } : {}) });
     const poller = startJwksPoller({ stores, keys, now: () => now().getTime(), log: app.log });
+    const housekeeping = startHousekeeping({
+      stores,
+      retentionDays: settings.eventRetentionDays,
+      now,
+      onError: (err) => app.log.warn({ err }, 'housekeeping sweep failed'),
+    });
     const address = await app.listen({ host: settings.host, port: settings.port });
     const url = address.replace('[::1]', 'localhost');
     return {
@@ -48,6 +55,7 @@ export async function startServer(settings: Settings, options: ServerOptions = {
       async close() {
         await app.close();
         await poller.stop();
+        await housekeeping.stop();
         await stores.close();
       },
     };

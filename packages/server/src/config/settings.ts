@@ -19,6 +19,7 @@ export interface Settings {
   upstreamApiKey: string | null;
   secretKey: Buffer | null;
   gatewayAllowPaths: string[];
+  eventRetentionDays: number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -111,6 +112,12 @@ const apiPaths: Parser<string[]> = (raw, name) => {
 
 const secret: Parser<string | null> = (raw, name) => text(raw, name);
 
+const days: Parser<number> = (raw, name) => {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 36_500) throw new SettingsError(name, 'must be a whole number of days from 1 to 36500');
+  return n;
+};
+
 function spec<K extends keyof Settings>(s: SettingSpec<K>): SettingSpec<K> {
   return s;
 }
@@ -129,6 +136,7 @@ export const SETTINGS = [
   spec({ key: 'upstreamUrl', env: 'OPENWIF_UPSTREAM_URL', fileKey: 'upstream_url', parse: baseUrl, fallback: null }),
   spec({ key: 'upstreamApiKey', env: 'OPENWIF_UPSTREAM_API_KEY', fileKey: 'upstream_api_key', parse: secret, fallback: null }),
   spec({ key: 'secretKey', env: 'OPENWIF_SECRET_KEY', fileKey: 'secret_key', parse: secretKey, fallback: null }),
+  spec({ key: 'eventRetentionDays', env: 'OPENWIF_EVENT_RETENTION_DAYS', fileKey: 'event_retention_days', parse: days, fallback: 90 }),
   spec({ key: 'gatewayAllowPaths', env: 'OPENWIF_GATEWAY_ALLOW_PATHS', fileKey: 'gateway_allow_paths', parse: apiPaths, fallback: [] }),
 ];
 

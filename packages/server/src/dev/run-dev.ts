@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BOOTSTRAP_ACTOR_ID } from '../bootstrap.ts';
+import { createLoginLink } from '../console/index.ts';
 import { SettingsError, type Settings } from '../config/settings.ts';
 import { EntraEmulator, ImdsEmulator, KubernetesIssuer, TOKEN_EXCHANGE_AUDIENCE, type TokenRotation } from '../emulators/index.ts';
 import { startServer, type RunningServer } from '../server.ts';
@@ -10,6 +11,8 @@ import { DEMO, seedDemo, type SeededDemo } from './seed-demo.ts';
 
 export interface DevStack {
   server: RunningServer;
+  /** A one-time console sign-in link, valid for 10 minutes. */
+  loginLink: string;
   demo: SeededDemo;
   /** `KEY=value` lines the examples read (also written to `.openwif/demo.env`). */
   env: Record<string, string>;
@@ -80,8 +83,10 @@ export async function startDevStack(settings: Settings, dir = devDirectory()): P
     };
     writeFileSync(join(dir, 'demo.env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
 
+    const loginCode = await createLoginLink(server.stores, server.bootstrap.organization.id, BOOTSTRAP_ACTOR_ID, new Date());
     return {
       server,
+      loginLink: `${server.url}/console/login/${loginCode}`,
       demo,
       env,
       async close() {
@@ -128,6 +133,7 @@ export function describeDevStack(stack: DevStack, dir = devDirectory()): string 
   const { server } = stack;
   return [
     `OpenWIF dev stack listening on ${server.url}`,
+    `  console:         ${stack.loginLink}   (one-time sign-in link, valid 10 minutes)`,
     `  organization ID: ${server.bootstrap.organization.id}`,
     server.bootstrap.generatedAdminToken ? `  admin token (shown once, store it now): ${server.bootstrap.generatedAdminToken}` : '  admin token:     printed at the first start (or OPENWIF_ADMIN_TOKEN)',
     `  emulators:       Entra ID ${stack.env.AZURE_AUTHORITY_HOST}, IMDS ${stack.env.AZURE_POD_IDENTITY_AUTHORITY_HOST}`,

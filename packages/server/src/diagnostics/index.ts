@@ -5,7 +5,6 @@ import type { AppDeps } from '../app.ts';
 import { eventRoutes } from './events.routes.ts';
 import { ruleDiagnosticRoutes } from './rule-diagnostics.routes.ts';
 
-export { startEventRetention, type EventRetention, type EventRetentionOptions } from './event-retention.ts';
 
 /**
  * OpenWIF's diagnostic extensions (docs/diagnostics.md), not part of the Anthropic API:

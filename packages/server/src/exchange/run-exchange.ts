@@ -3,7 +3,7 @@ import type { AuthEvent, Rule } from '../domain/types.ts';
 import { unauthorized } from '../http/errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Stores } from '../storage/ports.ts';
-import { mintAccessToken, tokenLifetimeSeconds } from '../tokens/mint-token.ts';
+import { newAccessToken, tokenLifetimeSeconds } from '../tokens/mint-token.ts';
 import type { KeyResolver } from '../trust/key-resolver.ts';
 import { ExchangeDenied, type DenyReason } from './deny-reasons.ts';
 import type { ExchangeRequest } from './parse-request.ts';
@@ -41,8 +41,9 @@ export const authenticationFailed = () => unauthorized('Authentication failed');
 
 /**
  * POST /v1/oauth/token after request parsing, in the order of spec §5.4. Every outcome past
- * rule resolution is recorded as an authentication event; the replay check runs last so a
- * denied attempt does not burn its `jti`.
+ * rule resolution is recorded as an authentication event. The replay check runs last, in the
+ * same atomic write as the token and its success event, so a denied attempt does not burn its
+ * `jti` and a replay mints nothing.
  */
 export async function runExchange(req: ExchangeRequest, ctx: ExchangeContext, deps: ExchangeDeps): Promise<ExchangeResult> {
   const { stores } = deps;
@@ -68,15 +69,16 @@ export async function runExchange(req: ExchangeRequest, ctx: ExchangeContext, de
     event.service_account_id = target.serviceAccount.id;
     event.workspace_id = target.workspace.id;
 
-    if (issuer.check_jti && token.jti !== null) {
-      const keepUntil = new Date((token.exp + CLOCK_LEEWAY_SECONDS) * 1000).toISOString();
-      if (!(await stores.replay.claim(issuer.id, token.jti, keepUntil))) throw new ExchangeDenied('jti_reused');
-    }
-
     const lifetime = tokenLifetimeSeconds(rule.token_lifetime_seconds, token.exp, nowSeconds);
-    const minted = await mintAccessToken(
-      stores.tokens,
-      {
+    const minted = newAccessToken(deps.now(), lifetime);
+    event.outcome = 'success';
+    const recorded = await stores.ledger.recordMint({
+      replay:
+        issuer.check_jti && token.jti !== null
+          ? { issuerId: issuer.id, jti: token.jti, expiresAt: new Date((token.exp + CLOCK_LEEWAY_SECONDS) * 1000).toISOString() }
+          : null,
+      tokenHash: minted.tokenHash,
+      grant: {
         organization_id: rule.organization_id,
         workspace_id: target.workspace.id,
         service_account_id: target.serviceAccount.id,
@@ -84,14 +86,17 @@ export async function runExchange(req: ExchangeRequest, ctx: ExchangeContext, de
         rule_id: rule.id,
         issuer_id: issuer.id,
         subject: token.subject,
+        created_at: minted.createdAt,
+        expires_at: minted.expiresAt,
       },
-      lifetime,
-      deps.now(),
-    );
-    event.outcome = 'success';
-    await stores.authEvents.record(event);
+      event,
+    });
+    if (!recorded) {
+      event.outcome = 'denied';
+      throw new ExchangeDenied('jti_reused');
+    }
     deps.metrics.exchanges.inc({ outcome: 'success', reason: '' });
-    return { access_token: minted.accessToken, token_type: 'Bearer', expires_in: minted.expiresIn, scope: rule.oauth_scope };
+    return { access_token: minted.accessToken, token_type: 'Bearer', expires_in: lifetime, scope: rule.oauth_scope };
   } catch (err) {
     if (!(err instanceof ExchangeDenied)) throw err;
     event.reason = err.reason;

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { ReplayStore, Stores } from './ports.ts';
+import type { Stores } from './ports.ts';
 import { connectRedis, RedisReplayStore } from './redis/replay-store.ts';
 import { SqlAuthEventStore } from './sql/auth-event-store.ts';
 import { SqlConsoleSessionStore } from './sql/console-session-store.ts';
@@ -13,7 +13,9 @@ import { SqlAdminCredentialStore, SqlOrganizationStore } from './sql/organizatio
 import { SqlRuleStore } from './sql/rule-store.ts';
 import type { Database } from './sql/schema.ts';
 import { SqlMembershipStore, SqlServiceAccountStore } from './sql/service-account-store.ts';
-import { SqlReplayStore, SqlTokenStore } from './sql/token-store.ts';
+import { SqlTokenStore } from './sql/token-store.ts';
+import { SqlExchangeLedger } from './sql/exchange-ledger.ts';
+import { GroupCommitter } from './sql/group-commit.ts';
 import { SqlUpstreamCredentialStore } from './sql/upstream-credential-store.ts';
 import { SqlWorkspaceStore } from './sql/workspace-store.ts';
 
@@ -57,7 +59,7 @@ export async function openStores(databaseUrl: string, redisUrl: string | null = 
   const redis = redisUrl === null ? null : connectRedis(redisUrl);
   // ioredis reports connection errors as events; the replay store turns them into 503s.
   redis?.on('error', () => {});
-  const replay: ReplayStore = redis ? new RedisReplayStore(redis) : new SqlReplayStore(db);
+  const committer = new GroupCommitter(db);
   return {
     organizations: new SqlOrganizationStore(db),
     adminCredentials: new SqlAdminCredentialStore(db),
@@ -67,10 +69,18 @@ export async function openStores(databaseUrl: string, redisUrl: string | null = 
     issuers: new SqlIssuerStore(db),
     rules: new SqlRuleStore(db),
     tokens: new SqlTokenStore(db),
-    replay,
-    authEvents: new SqlAuthEventStore(db),
+    ledger: new SqlExchangeLedger(committer, redis ? new RedisReplayStore(redis) : null),
+    authEvents: new SqlAuthEventStore(db, committer),
     upstreamCredentials: new SqlUpstreamCredentialStore(db),
     consoleSessions: new SqlConsoleSessionStore(db),
+    sweep: async (now) => {
+      let removed = 0;
+      for (const table of ['access_tokens', 'jti_claims', 'console_sessions'] as const) {
+        const res = await db.deleteFrom(table).where('expires_at', '<', now).executeTakeFirst();
+        removed += Number(res.numDeletedRows);
+      }
+      return removed;
+    },
     health: async (): Promise<Record<string, 'ok' | 'unreachable'>> => {
       const database = await sql`select 1`.execute(db).then(() => 'ok' as const, () => 'unreachable' as const);
       if (!redis) return { database };

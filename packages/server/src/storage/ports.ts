@@ -137,18 +137,34 @@ export interface RuleStore {
 }
 
 export interface TokenStore {
-  insert(tokenHash: string, grant: AccessTokenGrant): Promise<void>;
   find(tokenHash: string): Promise<AccessTokenGrant | null>;
-  deleteExpired(now: string): Promise<number>;
 }
 
+/** An external JTI store (Redis). Without one, the ledger claims JTIs in the database. */
 export interface ReplayStore {
   /**
    * Records `(issuerId, jti)` until `expiresAt`. Returns false when it was already recorded.
    * Atomic across instances: two concurrent claims of the same pair never both return true.
+   * Throws StoreUnavailableError when it cannot answer.
    */
   claim(issuerId: string, jti: string, expiresAt: string): Promise<boolean>;
-  deleteExpired(now: string): Promise<number>;
+}
+
+export interface MintRecord {
+  /** The assertion's jti to claim, or null when the issuer does not check jti or there is none. */
+  replay: { issuerId: string; jti: string; expiresAt: string } | null;
+  tokenHash: string;
+  grant: AccessTokenGrant;
+  event: AuthEvent;
+}
+
+export interface ExchangeLedger {
+  /**
+   * Claims the jti, stores the token hash and records the success event, all or nothing, and
+   * durably before resolving. Returns false, having written nothing, when the jti was already
+   * claimed (atomic across instances).
+   */
+  recordMint(mint: MintRecord): Promise<boolean>;
 }
 
 export interface AuthEventQuery extends CursorQuery {
@@ -216,10 +232,12 @@ export interface Stores {
   issuers: IssuerStore;
   rules: RuleStore;
   tokens: TokenStore;
-  replay: ReplayStore;
+  ledger: ExchangeLedger;
   authEvents: AuthEventStore;
   upstreamCredentials: UpstreamCredentialStore;
   consoleSessions: ConsoleSessionStore;
+  /** Deletes expired tokens, JTI records and console sessions; returns how many rows went. */
+  sweep(now: string): Promise<number>;
   /** Each backing service and whether it answers; used by /readyz. */
   health(): Promise<Record<string, 'ok' | 'unreachable'>>;
   close(): Promise<void>;

@@ -1,5 +1,3 @@
-import type { AccessTokenGrant } from '../domain/types.ts';
-import type { TokenStore } from '../storage/ports.ts';
 import { ACCESS_TOKEN_PREFIX, hashSecret, newSecret } from './token-hash.ts';
 
 export const MIN_TOKEN_LIFETIME_SECONDS = 60;
@@ -13,22 +11,21 @@ export function tokenLifetimeSeconds(ruleLifetimeSeconds: number, assertionExp: 
   return Math.max(MIN_TOKEN_LIFETIME_SECONDS, Math.floor(Math.min(ruleLifetimeSeconds, 2 * remaining)));
 }
 
-export interface MintedToken {
+export interface NewAccessToken {
+  /** Handed to the caller once; never stored. */
   accessToken: string;
-  expiresIn: number;
+  tokenHash: string;
+  createdAt: string;
+  expiresAt: string;
 }
 
-export async function mintAccessToken(
-  tokens: TokenStore,
-  grant: Omit<AccessTokenGrant, 'created_at' | 'expires_at'>,
-  lifetimeSeconds: number,
-  now: Date,
-): Promise<MintedToken> {
+/** `sk-ant-oat01-` + 256 random bits, and the hash the store keeps instead. */
+export function newAccessToken(now: Date, lifetimeSeconds: number): NewAccessToken {
   const accessToken = newSecret(ACCESS_TOKEN_PREFIX);
-  await tokens.insert(hashSecret(accessToken), {
-    ...grant,
-    created_at: now.toISOString(),
-    expires_at: new Date(now.getTime() + lifetimeSeconds * 1000).toISOString(),
-  });
-  return { accessToken, expiresIn: lifetimeSeconds };
+  return {
+    accessToken,
+    tokenHash: hashSecret(accessToken),
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000).toISOString(),
+  };
 }

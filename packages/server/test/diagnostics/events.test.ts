@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startEventRetention } from '../../src/diagnostics/index.ts';
 import { DEFAULT_AUDIENCE, exchange, seedFederation, type Federation } from '../helpers/federation-fixture.ts';
 import { call, type TestServer } from '../helpers/start-server.ts';
 import { TestIssuer } from '../helpers/test-issuer.ts';
@@ -194,39 +193,5 @@ describe('GET /v1/organizations/federation_events', () => {
       assert.equal(workload.status, 403);
       assert.equal(workload.body.error.type, 'permission_error');
     }
-  });
-});
-
-describe('startEventRetention', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startDiagnosticsServer();
-  });
-  after(async () => {
-    await server.close();
-  });
-
-  test('deletes events older than the window and keeps the rest', async () => {
-    const now = new Date('2026-06-10T12:00:00.000Z');
-    const org = server.organizationId;
-    for (const created_at of ['2026-05-01T00:00:00.000Z', '2026-06-03T11:59:59.999Z', '2026-06-03T12:00:00.000Z', '2026-06-10T00:00:00.000Z']) {
-      await server.stores.authEvents.record(storedEvent(org, { created_at, federation_rule_id: 'fdrl_01retention' }));
-    }
-    const retention = startEventRetention({ stores: server.stores, retentionDays: 7, now: () => now, intervalMs: 60_000 });
-    try {
-      await retention.sweep();
-      const left = await server.stores.authEvents.list(org, { limit: 100, cursor: null, ruleId: 'fdrl_01retention', outcome: null, reason: null });
-      assert.deepEqual(left.items.map((e) => e.created_at), ['2026-06-10T00:00:00.000Z', '2026-06-03T12:00:00.000Z']);
-      assert.equal(await retention.sweep(), 0);
-    } finally {
-      await retention.stop();
-    }
-  });
-
-  test('rejects a retention that is not a whole number of days in range', () => {
-    for (const retentionDays of [0, -1, 1.5, Number.NaN, 100_000]) {
-      assert.throws(() => startEventRetention({ stores: server.stores, retentionDays, now: () => new Date() }), RangeError);
-    }
-    assert.throws(() => startEventRetention({ stores: server.stores, retentionDays: 1, now: () => new Date(), intervalMs: 5 }), RangeError);
   });
 });

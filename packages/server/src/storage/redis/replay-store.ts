@@ -24,11 +24,6 @@ export class RedisReplayStore implements ReplayStore {
     }
     return answer === 'OK';
   }
-
-  /** Redis expires keys itself. */
-  async deleteExpired(): Promise<number> {
-    return 0;
-  }
 }
 
 /** A client that fails fast instead of queueing commands while Redis is down. */

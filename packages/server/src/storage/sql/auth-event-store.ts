@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { AuthEvent, AuthOutcome } from '../../domain/types.ts';
 import type { AuthEventQuery, AuthEventStore, CursorPage } from '../ports.ts';
 import { olderThan, toPage } from './cursor.ts';
+import type { GroupCommitter } from './group-commit.ts';
 import type { Database } from './schema.ts';
 
 type Row = Selectable<Database['auth_events']>;
@@ -11,12 +12,20 @@ function fromRow(r: Row): AuthEvent {
   return { ...rest, outcome: r.outcome as AuthOutcome, claims: claims_json === null ? null : (JSON.parse(claims_json) as Record<string, unknown>) };
 }
 
-export class SqlAuthEventStore implements AuthEventStore {
-  constructor(private readonly db: Kysely<Database>) {}
+export function eventToRow(event: AuthEvent): Row {
+  const { claims, ...rest } = event;
+  return { ...rest, claims_json: claims === null ? null : JSON.stringify(claims) };
+}
 
+export class SqlAuthEventStore implements AuthEventStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly committer: GroupCommitter,
+  ) {}
+
+  /** Denials are group-committed like mints, so a flood of bad assertions shares fsyncs too. */
   async record(event: AuthEvent): Promise<void> {
-    const { claims, ...rest } = event;
-    await this.db.insertInto('auth_events').values({ ...rest, claims_json: claims === null ? null : JSON.stringify(claims) }).execute();
+    await this.committer.run((tx) => tx.insertInto('auth_events').values(eventToRow(event)).execute());
   }
 
   async list(organizationId: string, q: AuthEventQuery): Promise<CursorPage<AuthEvent>> {
