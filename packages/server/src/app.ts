@@ -7,6 +7,9 @@ import { gatewayRoutes, type GatewayRouteOptions } from './gateway/index.ts';
 import { tokenRoutes } from './exchange/token-route.ts';
 import type { RuleMatcherCache } from './exchange/rule-matchers.ts';
 import { installErrorHandling, sendError } from './http/error-handler.ts';
+import { installStrictJsonParser } from './http/strict-json-body.ts';
+import { collectOpenApi } from './openapi/collect-openapi.ts';
+import { registerOpenApiRoute } from './openapi/openapi-route.ts';
 import { HttpError } from './http/errors.ts';
 import { newRequestId } from './http/request-id.ts';
 import type { Metrics } from './observability/metrics.ts';
@@ -43,6 +46,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: 30_000,
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
+    // Node checks the header/request deadlines only this often (30 s by default).
+    http: { connectionsCheckingInterval: 1_000 },
     routerOptions: { maxParamLength: 200 },
     trustProxy: false,
     // Errors the router raises before any route runs (bad percent-encoding, …) use the envelope too.
@@ -51,8 +56,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   app.server.headersTimeout = 10_000;
+  const buildOpenApi = collectOpenApi(app, { title: 'OpenWIF', version: '0.1.0', include: (route) => !route.url.startsWith('/console') });
+  installStrictJsonParser(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('request-id', request.id);
+    // No route takes control characters in its path or query; NUL would even break PostgreSQL.
+    if (/%(?:0[0-9a-f]|1[0-9a-f]|7f)/i.test(request.url)) throw new HttpError(400, 'invalid_request_error', 'Malformed URL: control characters are not allowed.');
   });
   installErrorHandling(app);
 
@@ -72,5 +81,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await diagnosticsRoutes(app, deps);
   await gatewayRoutes(app, deps, deps.gateway);
   await consoleRoutes(app, deps);
+  registerOpenApiRoute(app, buildOpenApi);
   return app;
 }

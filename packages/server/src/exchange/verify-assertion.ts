@@ -3,6 +3,7 @@ import type { Issuer } from '../domain/types.ts';
 import { isAllowedAlg } from '../trust/jwk-compat.ts';
 import { TrustError, type KeyResolver } from '../trust/key-resolver.ts';
 import { ExchangeDenied } from './deny-reasons.ts';
+import { parseJsonWithoutDuplicates } from './strict-json.ts';
 
 export const CLOCK_LEEWAY_SECONDS = 30;
 const MAX_KID_LENGTH = 256;
@@ -61,6 +62,10 @@ export async function verifyAssertion(assertion: string, issuer: Issuer, keys: K
 function checkClaims(claims: Record<string, unknown>, issuer: Issuer, now: number): VerifiedAssertion {
   const { sub, exp, iat, nbf, jti } = claims;
   if (typeof sub !== 'string' || sub.length === 0) throw new ExchangeDenied('sub_missing');
+  // sub and jti are stored as text; NUL cannot be stored by PostgreSQL and has no business there.
+  if (sub.includes('\u0000') || (typeof jti === 'string' && jti.includes('\u0000'))) {
+    throw new ExchangeDenied('assertion_malformed', 'sub or jti contains a NUL character');
+  }
   if (!isTime(exp)) throw new ExchangeDenied('exp_missing');
   if (exp + CLOCK_LEEWAY_SECONDS <= now) throw new ExchangeDenied('expired', `expired at ${exp}, now ${now}`);
   if (!isTime(iat)) throw new ExchangeDenied('iat_missing');
@@ -81,14 +86,9 @@ function decodeSegment(segment: string, what: 'header' | 'payload'): Record<stri
 }
 
 function parseJsonObject(text: string, what: 'header' | 'payload'): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new ExchangeDenied('assertion_malformed', `JWT ${what} is not JSON`);
-  }
+  const value = parseJsonWithoutDuplicates(text);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ExchangeDenied('assertion_malformed', `JWT ${what} is not a JSON object`);
+    throw new ExchangeDenied('assertion_malformed', `JWT ${what} is not a JSON object without duplicate member names`);
   }
   return value as Record<string, unknown>;
 }

@@ -74,6 +74,7 @@ describe('every deny reason', () => {
     for (const bad of ['abc', 'a.b.c.d.e', 'eyJ!.eyJ.sig', `${Buffer.from('not json').toString('base64url')}.${b64({})}.c2ln`]) {
       await expectDenied('assertion_malformed', f, bad);
     }
+    await expectDenied('assertion_malformed', f, await good({ sub: 'workload-1\u0000admin' }));
   });
 
   test('alg_not_allowed: alg none, HS256 signed with the public key, crit, nested JWT', async () => {

@@ -65,6 +65,16 @@ describe('token endpoint request shape', () => {
     }
   });
 
+  test('a JSON body carrying a NUL character is a 400, on every route', async () => {
+    const token = await call(server, 'POST', '/v1/oauth/token', { raw: JSON.stringify({ ...exchangeBody(fed, server, assertion), note: 'a\u0000b' }), headers: { 'content-type': 'application/json' } });
+    assert.equal(token.status, 400);
+    assert.match(token.body.error.message, /NUL/);
+    const admin = await call(server, 'POST', '/v1/organizations/service_accounts', { body: { name: 'nul-test', description: 'x\u0000y' }, headers: server.adminHeaders });
+    assert.equal(admin.status, 400);
+    const path = await call(server, 'GET', '/v1/organizations/service_accounts/svac_01%00', { headers: server.adminHeaders });
+    assert.equal(path.status, 400);
+  });
+
   test('an unsupported content type is refused with 415 in the envelope', async () => {
     const res = await call(server, 'POST', '/v1/oauth/token', { raw: '<grant_type/>', headers: { 'content-type': 'application/xml' } });
     assert.equal(res.status, 415);
