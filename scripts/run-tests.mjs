@@ -10,7 +10,13 @@ import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 /** Suites that never open a store: run once. */
-const STORELESS = ['packages/server/test/policy', 'packages/server/test/emulators', 'packages/server/test/trust', 'packages/server/test/config', 'packages/client'];
+const STORELESS = [
+  'packages/server/test/policy',
+  'packages/server/test/emulators',
+  'packages/server/test/trust',
+  'packages/server/test/config',
+  'packages/client',
+];
 
 function find(dir) {
   const out = [];
@@ -30,11 +36,11 @@ const all = ['packages/client/test', 'packages/server/test']
 function run(label, files, env) {
   if (files.length === 0) return 0;
   process.stdout.write(`\n=== ${label}: ${files.length} test files ===\n`);
-  const result = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-    { stdio: 'inherit', cwd: root, env: { ...process.env, ...env } },
-  );
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {
+    stdio: 'inherit',
+    cwd: root,
+    env: { ...process.env, ...env },
+  });
   return result.status ?? 1;
 }
 

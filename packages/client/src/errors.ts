@@ -11,31 +11,31 @@
 
 /** Base class of every runtime error raised by this package. Misuse of the API throws `TypeError` instead. */
 export class WorkloadCredentialsError extends Error {
-  override name = 'WorkloadCredentialsError'
+  override name = 'WorkloadCredentialsError';
 }
 
 export interface IdentityTokenErrorDetails {
   /** Which token source failed, e.g. `azure-imds`, `entra-federated`, `github-actions`, `file`. */
-  platform: string
+  platform: string;
   /** HTTP status from the platform endpoint, or `null` for network, file or parse failures. */
-  statusCode?: number | null
+  statusCode?: number | null;
   /** Platform error code when one was returned (e.g. `AADSTS700213`, `invalid_request`). */
-  errorCode?: string | null
-  cause?: unknown
+  errorCode?: string | null;
+  cause?: unknown;
 }
 
 /** The workload could not obtain an identity token (JWT) from its platform. */
 export class IdentityTokenError extends WorkloadCredentialsError {
-  override name = 'IdentityTokenError'
-  readonly platform: string
-  readonly statusCode: number | null
-  readonly errorCode: string | null
+  override name = 'IdentityTokenError';
+  readonly platform: string;
+  readonly statusCode: number | null;
+  readonly errorCode: string | null;
 
   constructor(message: string, details: IdentityTokenErrorDetails) {
-    super(`${details.platform}: ${message}`, details.cause === undefined ? undefined : { cause: details.cause })
-    this.platform = details.platform
-    this.statusCode = details.statusCode ?? null
-    this.errorCode = details.errorCode ?? null
+    super(`${details.platform}: ${message}`, details.cause === undefined ? undefined : { cause: details.cause });
+    this.platform = details.platform;
+    this.statusCode = details.statusCode ?? null;
+    this.errorCode = details.errorCode ?? null;
   }
 }
 
@@ -45,22 +45,16 @@ export class IdentityTokenError extends WorkloadCredentialsError {
  * Same fields as the official SDK's `WorkloadIdentityError`.
  */
 export class WorkloadIdentityError extends WorkloadCredentialsError {
-  override name = 'WorkloadIdentityError'
-  readonly statusCode: number | null
+  override name = 'WorkloadIdentityError';
+  readonly statusCode: number | null;
   /** The error body reduced by redaction (§9.10): never contains tokens. */
-  readonly body: unknown
-  readonly requestId: string | null
+  readonly body: unknown;
+  readonly requestId: string | null;
 
-  constructor(
-    message: string,
-    statusCode: number | null = null,
-    body: unknown = null,
-    requestId: string | null = null,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
-    this.statusCode = statusCode
-    this.body = body
-    this.requestId = requestId
+  constructor(message: string, statusCode: number | null = null, body: unknown = null, requestId: string | null = null, options?: { cause?: unknown }) {
+    super(message, options);
+    this.statusCode = statusCode;
+    this.body = body;
+    this.requestId = requestId;
   }
 }

@@ -57,7 +57,9 @@ async function withPostgres<T>(fn: (databaseUrl: string) => Promise<T>): Promise
 
 say(`# Benchmark run ${new Date().toISOString()}`);
 say();
-say(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. Load: autocannon, ${connections} connections, ${seconds} s per run, ${reps} run(s) each; median (min–max).`);
+say(
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. Load: autocannon, ${connections} connections, ${seconds} s per run, ${reps} run(s) each; median (min–max).`,
+);
 say(`Command: \`npm run bench -- ${args.join(' ')}\``);
 
 if (wanted('exchange') || wanted('latency')) {
@@ -68,25 +70,44 @@ if (wanted('exchange') || wanted('latency')) {
   const ceiling = median(trivial.map((r) => r.rps));
   say('| Server | Alg | req/s | p50 ms | p99 ms | vs (a) ceiling | vs (c) oidc-provider |');
   say('| --- | --- | --- | --- | --- | --- | --- |');
-  say(`| (a) trivial JSON POST, fastify | – | ${spread(trivial.map((r) => r.rps))} | ${spread(trivial.map((r) => r.p50))} | ${spread(trivial.map((r) => r.p99))} | 1.00 | – |`);
+  say(
+    `| (a) trivial JSON POST, fastify | – | ${spread(trivial.map((r) => r.rps))} | ${spread(trivial.map((r) => r.p50))} | ${spread(trivial.map((r) => r.p99))} | 1.00 | – |`,
+  );
   const peak: Record<string, number> = {};
   for (const alg of algs) {
     const verify = await measureVerifyRate(alg, Math.max(1, seconds / 2));
     const peer = await repeat(() => measureOidcProvider(alg, { seconds, connections, expectedRps: 3000 }));
     const peerRps = median(peer.map((r) => r.rps));
     say(`| (b) jose verify only, 64 in flight | ${alg} | ${fmt(verify)} | – | – | ${(verify / ceiling).toFixed(2)} | – |`);
-    say(`| (c) oidc-provider client_credentials + private_key_jwt | ${alg} | ${spread(peer.map((r) => r.rps))} | ${spread(peer.map((r) => r.p50))} | ${spread(peer.map((r) => r.p99))} | ${(peerRps / ceiling).toFixed(2)} | 1.00 |`);
+    say(
+      `| (c) oidc-provider client_credentials + private_key_jwt | ${alg} | ${spread(peer.map((r) => r.rps))} | ${spread(peer.map((r) => r.p50))} | ${spread(peer.map((r) => r.p99))} | ${(peerRps / ceiling).toFixed(2)} | 1.00 |`,
+    );
     const backends: Array<[string, (fn: (s: Awaited<ReturnType<typeof startOpenWif>>) => Promise<void>) => Promise<void>]> = [
-      ['OpenWIF, SQLite', async (fn) => {
-        const s = await startOpenWif();
-        try { await fn(s); } finally { await s.stop(); }
-      }],
+      [
+        'OpenWIF, SQLite',
+        async (fn) => {
+          const s = await startOpenWif();
+          try {
+            await fn(s);
+          } finally {
+            await s.stop();
+          }
+        },
+      ],
     ];
     if (!quick) {
-      backends.push(['OpenWIF, PostgreSQL + Redis', (fn) => withPostgres(async (databaseUrl) => {
-        const s = await startOpenWif({ databaseUrl, redisUrl: 'redis://127.0.0.1:6379' });
-        try { await fn(s); } finally { await s.stop(); }
-      })]);
+      backends.push([
+        'OpenWIF, PostgreSQL + Redis',
+        (fn) =>
+          withPostgres(async (databaseUrl) => {
+            const s = await startOpenWif({ databaseUrl, redisUrl: 'redis://127.0.0.1:6379' });
+            try {
+              await fn(s);
+            } finally {
+              await s.stop();
+            }
+          }),
+      ]);
     }
     for (const [label, run] of backends) {
       await run(async (server) => {
@@ -95,9 +116,17 @@ if (wanted('exchange') || wanted('latency')) {
         const rps = median(results.map((r) => r.rps));
         peak[`${label}|${alg}`] = rps;
         const errors = results.reduce((sum, r) => sum + r.errors + r.non2xx, 0);
-        say(`| ${label}${errors ? ` (${errors} errors)` : ''} | ${alg} | ${spread(results.map((r) => r.rps))} | ${spread(results.map((r) => r.p50))} | ${spread(results.map((r) => r.p99))} | ${(rps / ceiling).toFixed(2)} | ${(rps / peerRps).toFixed(2)} |`);
+        say(
+          `| ${label}${errors ? ` (${errors} errors)` : ''} | ${alg} | ${spread(results.map((r) => r.rps))} | ${spread(results.map((r) => r.p50))} | ${spread(results.map((r) => r.p99))} | ${(rps / ceiling).toFixed(2)} | ${(rps / peerRps).toFixed(2)} |`,
+        );
         if (wanted('latency') && label.includes('SQLite')) {
-          const half = await measureOpenWif(server, alg, { seconds, connections, expectedRps: rps / 2, tag: `half${n++}`, rate: Math.max(1, Math.floor(rps / 2)) });
+          const half = await measureOpenWif(server, alg, {
+            seconds,
+            connections,
+            expectedRps: rps / 2,
+            tag: `half${n++}`,
+            rate: Math.max(1, Math.floor(rps / 2)),
+          });
           peak[`half|${alg}`] = half.p99;
           say(`| ↳ same, at half the max rate (${fmt(rps / 2)} req/s) | ${alg} | ${fmt(half.rps)} | ${fmt(half.p50)} | **${fmt(half.p99)}** | – | – |`);
         }

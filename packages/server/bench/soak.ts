@@ -107,20 +107,33 @@ async function main(): Promise<void> {
       }
     }
 
-    const adminReads = ['/v1/organizations/service_accounts?limit=20', '/v1/organizations/federation_rules?limit=20', '/v1/organizations/workspaces?limit=20', `/v1/organizations/federation_rules/${rule.id}`];
+    const adminReads = [
+      '/v1/organizations/service_accounts?limit=20',
+      '/v1/organizations/federation_rules?limit=20',
+      '/v1/organizations/workspaces?limit=20',
+      `/v1/organizations/federation_rules/${rule.id}`,
+    ];
     async function worker(id: number): Promise<void> {
       for (let i = 0; Date.now() < stopAt; i++) {
         const roll = (i * 7 + id * 13) % 10;
         if (roll < 7) {
           const assertion = await issuer.sign({ sub: SUBJECT, aud: AUDIENCE, jti: randomUUID() }, { key: issuer.key('ES256') });
-          const res = await timed('exchange', 200, () => fetch(`${server.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: exchangeBody(assertion) }));
+          const res = await timed('exchange', 200, () =>
+            fetch(`${server.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: exchangeBody(assertion) }),
+          );
           if (res) {
             const token = ((await res.json()) as { access_token: string }).access_token;
             tokens[i % 100] = token;
           }
         } else if (roll < 8) {
           const assertion = await issuer.sign({ sub: SUBJECT, aud: AUDIENCE, jti: randomUUID() }, { key: issuer.key('ES256') });
-          await timed('denied', 401, () => fetch(`${server.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: exchangeBody(`${assertion.slice(0, -6)}AAAAAA`) }));
+          await timed('denied', 401, () =>
+            fetch(`${server.url}/v1/oauth/token`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: exchangeBody(`${assertion.slice(0, -6)}AAAAAA`),
+            }),
+          );
         } else if (roll < 9 && tokens.length > 0) {
           const token = tokens[i % tokens.length]!;
           await timed('me', 200, () => fetch(`${server.url}/v1/organizations/me`, { headers: { authorization: `Bearer ${token}` } }));
@@ -140,7 +153,14 @@ async function main(): Promise<void> {
       window = new Window();
       totals.requests += w.requests;
       totals.errors += w.errors;
-      const sample = { atSeconds: Math.round((Date.now() - startedAt) / 1000), rps: Math.round(w.requests / options.sampleSeconds), errors: w.errors, p50: w.percentile(50), p99: w.percentile(99), rssMb: server.rssMb() };
+      const sample = {
+        atSeconds: Math.round((Date.now() - startedAt) / 1000),
+        rps: Math.round(w.requests / options.sampleSeconds),
+        errors: w.errors,
+        p50: w.percentile(50),
+        p99: w.percentile(99),
+        rssMb: server.rssMb(),
+      };
       samples.push(sample);
       console.log(
         `${String(sample.atSeconds).padStart(6)} ${String(sample.rps).padStart(8)} ${String(sample.errors).padStart(7)} ${String(sample.p50).padStart(7)} ${String(sample.p99).padStart(7)} ${String(sample.rssMb).padStart(6)}  ${JSON.stringify(w.byKind)}`,

@@ -61,7 +61,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('request-id', request.id);
     // No route takes control characters in its path or query; NUL would even break PostgreSQL.
-    if (/%(?:0[0-9a-f]|1[0-9a-f]|7f)/i.test(request.url)) throw new HttpError(400, 'invalid_request_error', 'Malformed URL: control characters are not allowed.');
+    if (/%(?:0[0-9a-f]|1[0-9a-f]|7f)/i.test(request.url))
+      throw new HttpError(400, 'invalid_request_error', 'Malformed URL: control characters are not allowed.');
   });
   installErrorHandling(app);
 

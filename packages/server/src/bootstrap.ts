@@ -25,7 +25,11 @@ export async function bootstrap(stores: Stores, adminToken: string | null, now: 
   }
   if (adminToken !== null) {
     const hash = hashSecret(adminToken);
-    await stores.adminCredentials.insert(hash, { organization_id: organization.id, actor_id: BOOTSTRAP_ACTOR_ID, label: 'OPENWIF_ADMIN_TOKEN' }, now.toISOString());
+    await stores.adminCredentials.insert(
+      hash,
+      { organization_id: organization.id, actor_id: BOOTSTRAP_ACTOR_ID, label: 'OPENWIF_ADMIN_TOKEN' },
+      now.toISOString(),
+    );
     return { organization, generatedAdminToken: null };
   }
   if ((await stores.adminCredentials.count(organization.id)) > 0) return { organization, generatedAdminToken: null };

@@ -1,5 +1,5 @@
-import { readEnv, type Env } from '../lib/env.ts'
-import { fileToken, type IdentityTokenSource } from './file.ts'
+import { readEnv, type Env } from '../lib/env.ts';
+import { fileToken, type IdentityTokenSource } from './file.ts';
 
 /**
  * AWS web-identity token file (EKS IRSA-style projected token,
@@ -10,7 +10,7 @@ import { fileToken, type IdentityTokenSource } from './file.ts'
  * `() => Promise<string>` for that.
  */
 export function awsWebIdentity(options: { tokenFile?: string; env?: Env } = {}): IdentityTokenSource {
-  const tokenFile = options.tokenFile ?? readEnv(options.env ?? process.env, 'AWS_WEB_IDENTITY_TOKEN_FILE')
-  if (tokenFile === undefined) throw new TypeError('aws-web-identity: tokenFile (or AWS_WEB_IDENTITY_TOKEN_FILE) is required')
-  return fileToken(tokenFile, { platform: 'aws-web-identity' })
+  const tokenFile = options.tokenFile ?? readEnv(options.env ?? process.env, 'AWS_WEB_IDENTITY_TOKEN_FILE');
+  if (tokenFile === undefined) throw new TypeError('aws-web-identity: tokenFile (or AWS_WEB_IDENTITY_TOKEN_FILE) is required');
+  return fileToken(tokenFile, { platform: 'aws-web-identity' });
 }

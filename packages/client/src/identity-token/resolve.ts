@@ -1,41 +1,34 @@
-import { readEnv, type Env } from '../lib/env.ts'
-import type { HttpProviderOptions } from '../lib/platform-http.ts'
-import { awsWebIdentity } from './aws-web-identity.ts'
-import { azureAppService } from './azure-app-service.ts'
-import { azureImds } from './azure-imds.ts'
-import { entraFederated } from './entra-federated.ts'
-import { fileToken, staticToken, type IdentityTokenSource } from './file.ts'
-import { gcpMetadata } from './gcp-metadata.ts'
-import { githubActions } from './github-actions.ts'
+import { readEnv, type Env } from '../lib/env.ts';
+import type { HttpProviderOptions } from '../lib/platform-http.ts';
+import { awsWebIdentity } from './aws-web-identity.ts';
+import { azureAppService } from './azure-app-service.ts';
+import { azureImds } from './azure-imds.ts';
+import { entraFederated } from './entra-federated.ts';
+import { fileToken, staticToken, type IdentityTokenSource } from './file.ts';
+import { gcpMetadata } from './gcp-metadata.ts';
+import { githubActions } from './github-actions.ts';
 
-export const DEFAULT_AUDIENCE = 'https://api.anthropic.com'
+export const DEFAULT_AUDIENCE = 'https://api.anthropic.com';
 
 export type IdentityTokenSourceName =
-  | 'anthropic-token-file'
-  | 'anthropic-token'
-  | 'entra-federated'
-  | 'github-actions'
-  | 'aws-web-identity'
-  | 'azure-app-service'
-  | 'gcp-metadata'
-  | 'azure-imds'
+  'anthropic-token-file' | 'anthropic-token' | 'entra-federated' | 'github-actions' | 'aws-web-identity' | 'azure-app-service' | 'gcp-metadata' | 'azure-imds';
 
 export interface ResolvedIdentityTokenSource {
-  source: IdentityTokenSourceName
-  provider: IdentityTokenSource
+  source: IdentityTokenSourceName;
+  provider: IdentityTokenSource;
 }
 
 export interface ResolveIdentityTokenOptions extends HttpProviderOptions {
   /** `aud` requested from GitHub Actions and the GCP metadata server; default `https://api.anthropic.com`. */
-  audience?: string
+  audience?: string;
   /**
    * Entra resource of the audience app, e.g. `api://<APP_ID>` (Entra never
    * issues tokens for an arbitrary audience). Required for the Azure sources;
    * setting it also enables the IMDS fallback.
    */
-  azureResource?: string
+  azureResource?: string;
   /** Selects a user-assigned managed identity on IMDS / App Service. */
-  azureClientId?: string
+  azureClientId?: string;
 }
 
 /**
@@ -55,61 +48,58 @@ export interface ResolveIdentityTokenOptions extends HttpProviderOptions {
  * the variable or option; nothing else is probed over the network. When no
  * source matches, a `TypeError` lists what was checked.
  */
-export function resolveIdentityTokenProvider(
-  env: Env = process.env,
-  options: ResolveIdentityTokenOptions = {},
-): ResolvedIdentityTokenSource {
-  const audience = options.audience ?? DEFAULT_AUDIENCE
-  const http: HttpProviderOptions = pickHttpOptions(options)
-  const has = (name: string) => readEnv(env, name) !== undefined
+export function resolveIdentityTokenProvider(env: Env = process.env, options: ResolveIdentityTokenOptions = {}): ResolvedIdentityTokenSource {
+  const audience = options.audience ?? DEFAULT_AUDIENCE;
+  const http: HttpProviderOptions = pickHttpOptions(options);
+  const has = (name: string) => readEnv(env, name) !== undefined;
 
-  const anthropicFile = readEnv(env, 'ANTHROPIC_IDENTITY_TOKEN_FILE')
-  if (anthropicFile !== undefined) return { source: 'anthropic-token-file', provider: fileToken(anthropicFile) }
-  const anthropicToken = readEnv(env, 'ANTHROPIC_IDENTITY_TOKEN')
-  if (anthropicToken !== undefined) return { source: 'anthropic-token', provider: staticToken(anthropicToken) }
+  const anthropicFile = readEnv(env, 'ANTHROPIC_IDENTITY_TOKEN_FILE');
+  if (anthropicFile !== undefined) return { source: 'anthropic-token-file', provider: fileToken(anthropicFile) };
+  const anthropicToken = readEnv(env, 'ANTHROPIC_IDENTITY_TOKEN');
+  if (anthropicToken !== undefined) return { source: 'anthropic-token', provider: staticToken(anthropicToken) };
 
   if (has('AZURE_FEDERATED_TOKEN_FILE') && has('AZURE_CLIENT_ID') && has('AZURE_TENANT_ID')) {
-    const scope = `${requireAzureResource(options, 'entra-federated').replace(/\/+$/, '')}/.default`
-    return { source: 'entra-federated', provider: entraFederated({ ...http, scope, env }) }
+    const scope = `${requireAzureResource(options, 'entra-federated').replace(/\/+$/, '')}/.default`;
+    return { source: 'entra-federated', provider: entraFederated({ ...http, scope, env }) };
   }
   if (has('ACTIONS_ID_TOKEN_REQUEST_URL') && has('ACTIONS_ID_TOKEN_REQUEST_TOKEN')) {
-    return { source: 'github-actions', provider: githubActions({ ...http, audience, env }) }
+    return { source: 'github-actions', provider: githubActions({ ...http, audience, env }) };
   }
-  if (has('AWS_WEB_IDENTITY_TOKEN_FILE')) return { source: 'aws-web-identity', provider: awsWebIdentity({ env }) }
+  if (has('AWS_WEB_IDENTITY_TOKEN_FILE')) return { source: 'aws-web-identity', provider: awsWebIdentity({ env }) };
   if (has('IDENTITY_ENDPOINT') && has('IDENTITY_HEADER')) {
-    const resource = requireAzureResource(options, 'azure-app-service')
-    return { source: 'azure-app-service', provider: azureAppService({ ...http, resource, clientId: options.azureClientId, env }) }
+    const resource = requireAzureResource(options, 'azure-app-service');
+    return { source: 'azure-app-service', provider: azureAppService({ ...http, resource, clientId: options.azureClientId, env }) };
   }
   if (has('GCE_METADATA_HOST') || has('GCE_METADATA_IP')) {
-    return { source: 'gcp-metadata', provider: gcpMetadata({ ...http, audience, env }) }
+    return { source: 'gcp-metadata', provider: gcpMetadata({ ...http, audience, env }) };
   }
   if (has('AZURE_POD_IDENTITY_AUTHORITY_HOST') || options.azureResource !== undefined) {
-    const resource = requireAzureResource(options, 'azure-imds')
-    return { source: 'azure-imds', provider: azureImds({ ...http, resource, clientId: options.azureClientId, env }) }
+    const resource = requireAzureResource(options, 'azure-imds');
+    return { source: 'azure-imds', provider: azureImds({ ...http, resource, clientId: options.azureClientId, env }) };
   }
   throw new TypeError(
     'no identity token source found: checked ANTHROPIC_IDENTITY_TOKEN_FILE, ANTHROPIC_IDENTITY_TOKEN, ' +
       'AZURE_FEDERATED_TOKEN_FILE (+AZURE_CLIENT_ID, AZURE_TENANT_ID), ACTIONS_ID_TOKEN_REQUEST_URL (+_TOKEN), ' +
       'AWS_WEB_IDENTITY_TOKEN_FILE, IDENTITY_ENDPOINT (+IDENTITY_HEADER), GCE_METADATA_HOST/GCE_METADATA_IP, ' +
       'AZURE_POD_IDENTITY_AUTHORITY_HOST and the azureResource option',
-  )
+  );
 }
 
 function requireAzureResource(options: ResolveIdentityTokenOptions, source: IdentityTokenSourceName): string {
-  const resource = options.azureResource?.trim()
+  const resource = options.azureResource?.trim();
   if (resource === undefined || resource === '') {
-    throw new TypeError(`${source} detected but azureResource (e.g. api://<APP_ID>) was not given`)
+    throw new TypeError(`${source} detected but azureResource (e.g. api://<APP_ID>) was not given`);
   }
-  return resource
+  return resource;
 }
 
 function pickHttpOptions(options: ResolveIdentityTokenOptions): HttpProviderOptions {
-  const picked: HttpProviderOptions = {}
-  if (options.fetch !== undefined) picked.fetch = options.fetch
-  if (options.timeoutMs !== undefined) picked.timeoutMs = options.timeoutMs
-  if (options.maxAttempts !== undefined) picked.maxAttempts = options.maxAttempts
-  if (options.sleep !== undefined) picked.sleep = options.sleep
-  if (options.random !== undefined) picked.random = options.random
-  if (options.now !== undefined) picked.now = options.now
-  return picked
+  const picked: HttpProviderOptions = {};
+  if (options.fetch !== undefined) picked.fetch = options.fetch;
+  if (options.timeoutMs !== undefined) picked.timeoutMs = options.timeoutMs;
+  if (options.maxAttempts !== undefined) picked.maxAttempts = options.maxAttempts;
+  if (options.sleep !== undefined) picked.sleep = options.sleep;
+  if (options.random !== undefined) picked.random = options.random;
+  if (options.now !== undefined) picked.now = options.now;
+  return picked;
 }

@@ -1,5 +1,5 @@
-const MAX_TEXT_CHARS = 2000
-const KEPT_ERROR_FIELDS = ['error', 'error_description', 'error_uri'] as const
+const MAX_TEXT_CHARS = 2000;
+const KEPT_ERROR_FIELDS = ['error', 'error_description', 'error_uri'] as const;
 
 /**
  * Reduces a token-endpoint error body to what is safe to keep in an
@@ -8,25 +8,25 @@ const KEPT_ERROR_FIELDS = ['error', 'error_description', 'error_uri'] as const
  * anything else is dropped.
  */
 export function redactErrorBody(body: unknown): unknown {
-  if (typeof body === 'string') return truncateText(body, MAX_TEXT_CHARS)
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return null
-  const kept: Record<string, unknown> = {}
+  if (typeof body === 'string') return truncateText(body, MAX_TEXT_CHARS);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
+  const kept: Record<string, unknown> = {};
   for (const field of KEPT_ERROR_FIELDS) {
-    if (field in body) kept[field] = (body as Record<string, unknown>)[field]
+    if (field in body) kept[field] = (body as Record<string, unknown>)[field];
   }
-  return kept
+  return kept;
 }
 
 export function truncateText(text: string, maxChars: number): string {
-  if (text.length <= maxChars) return text
-  return `${text.slice(0, maxChars)}… <${text.length - maxChars} more chars>`
+  if (text.length <= maxChars) return text;
+  return `${text.slice(0, maxChars)}… <${text.length - maxChars} more chars>`;
 }
 
 /** Parses JSON, returning the raw text when it is not JSON. */
 export function parseJsonOrText(text: string): unknown {
   try {
-    return JSON.parse(text) as unknown
+    return JSON.parse(text) as unknown;
   } catch {
-    return text
+    return text;
   }
 }

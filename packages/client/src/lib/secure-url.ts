@@ -1,8 +1,8 @@
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1'])
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);
 
 /** True for the hosts where cleartext HTTP is tolerated (local development, tests, emulators). */
 export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname.replace(/^\[|\]$/g, '').toLowerCase())
+  return LOOPBACK_HOSTS.has(hostname.replace(/^\[|\]$/g, '').toLowerCase());
 }
 
 /**
@@ -10,13 +10,13 @@ export function isLoopbackHost(hostname: string): boolean {
  * assertion in cleartext to a non-loopback host. Misconfiguration, so `TypeError`.
  */
 export function requireSecureBaseURL(baseURL: string, settingName: string): URL {
-  let url: URL
+  let url: URL;
   try {
-    url = new URL(baseURL)
+    url = new URL(baseURL);
   } catch {
-    throw new TypeError(`${settingName} is not a valid URL`)
+    throw new TypeError(`${settingName} is not a valid URL`);
   }
-  if (url.protocol === 'https:') return url
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url
-  throw new TypeError(`${settingName} must use https (http is allowed only for localhost, 127.0.0.1 and ::1)`)
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
+  throw new TypeError(`${settingName} must use https (http is allowed only for localhost, 127.0.0.1 and ::1)`);
 }

@@ -49,7 +49,11 @@ export async function setUpFederation(url: string, alg: BenchAlg, tag: string): 
   return {
     organizationId: me.id,
     ruleId: rule.id,
-    sign: (i) => jwt({ iss: ISSUER_URL, sub: 'bench-workload', aud: AUDIENCE, iat: now, exp: now + 900, jti: `${tag}-${alg}-${i}-${Math.random()}` }, privateKey, { alg, kid }),
+    sign: (i) =>
+      jwt({ iss: ISSUER_URL, sub: 'bench-workload', aud: AUDIENCE, iat: now, exp: now + 900, jti: `${tag}-${alg}-${i}-${Math.random()}` }, privateKey, {
+        alg,
+        kid,
+      }),
   };
 }
 

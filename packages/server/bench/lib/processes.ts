@@ -47,7 +47,11 @@ export function startChild(args: string[], env: Record<string, string>): Promise
 export const BENCH_ADMIN_TOKEN = 'owif-admin-bench-0123456789abcdefghijklmnopqrstuvwxyz';
 
 /** `openwif serve` on SQLite (a temp file) or on PostgreSQL + Redis. */
-export function startOpenWif(backend: { databaseUrl?: string; redisUrl?: string } = {}, nodeArgs: string[] = [], extraEnv: Record<string, string> = {}): Promise<ChildServer> {
+export function startOpenWif(
+  backend: { databaseUrl?: string; redisUrl?: string } = {},
+  nodeArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
+): Promise<ChildServer> {
   const databaseUrl = backend.databaseUrl ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'openwif-bench-')), 'db.sqlite')}`;
   return startChild([...nodeArgs, BIN, 'serve'], {
     ...extraEnv,

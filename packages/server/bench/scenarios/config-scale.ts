@@ -32,9 +32,11 @@ async function post(url: string, path: string, body: unknown): Promise<any> {
 /** Creates through the Admin API with a few requests in flight. */
 async function createMany(count: number, make: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (next < count) await make(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < count) await make(next++);
+    }),
+  );
 }
 
 /**
@@ -54,31 +56,57 @@ export async function measureConfigScale(r: Reporter): Promise<void> {
       const account = await post(server.url, '/v1/organizations/service_accounts', { name: 'scale' });
       const issuerIds: string[] = new Array(size.issuers);
       await createMany(size.issuers, async (i) => {
-        issuerIds[i] = (await post(server.url, '/v1/organizations/federation_issuers', { name: `iss-${i}`, issuer_url: `${ISSUER_URL}/${i}`, jwks: { type: 'inline', keys: [jwk] } })).id;
+        issuerIds[i] = (
+          await post(server.url, '/v1/organizations/federation_issuers', {
+            name: `iss-${i}`,
+            issuer_url: `${ISSUER_URL}/${i}`,
+            jwks: { type: 'inline', keys: [jwk] },
+          })
+        ).id;
       });
       const ruleIds: string[] = new Array(size.rules);
       await createMany(size.rules, async (i) => {
-        ruleIds[i] = (await post(server.url, '/v1/organizations/federation_rules', {
-          name: `rule-${i}`,
-          issuer_id: issuerIds[i % size.issuers],
-          match: { subject_prefix: `workload-${i}`, audience: AUDIENCE },
-          target: { type: 'service_account', service_account_id: account.id },
-          oauth_scope: 'workspace:inference',
-          applies_to_all_workspaces: true,
-        })).id;
+        ruleIds[i] = (
+          await post(server.url, '/v1/organizations/federation_rules', {
+            name: `rule-${i}`,
+            issuer_id: issuerIds[i % size.issuers],
+            match: { subject_prefix: `workload-${i}`, audience: AUDIENCE },
+            target: { type: 'service_account', service_account_id: account.id },
+            oauth_scope: 'workspace:inference',
+            applies_to_all_workspaces: true,
+          })
+        ).id;
       });
       const me = await (await fetch(`${server.url}/v1/organizations/me`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } })).json();
       const target = size.rules - 1;
       const issuerIndex = target % size.issuers;
       const now = Math.floor(Date.now() / 1000);
       const assertions = await presign(Math.ceil(3000 * r.seconds * 1.3) + 100, (i) =>
-        jwt({ iss: `${ISSUER_URL}/${issuerIndex}`, sub: `workload-${target}`, aud: AUDIENCE, iat: now, exp: now + 900, jti: `s-${i}-${Math.random()}` }, privateKey, { alg: 'ES256', kid: 'k1' }),
+        jwt(
+          { iss: `${ISSUER_URL}/${issuerIndex}`, sub: `workload-${target}`, aud: AUDIENCE, iat: now, exp: now + 900, jti: `s-${i}-${Math.random()}` },
+          privateKey,
+          { alg: 'ES256', kid: 'k1' },
+        ),
       );
       let i = 0;
-      const bodies = assertions.map((a) => JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: a, federation_rule_id: ruleIds[target], organization_id: me.id }));
-      const result = await load({ url: `${server.url}/v1/oauth/token`, seconds: r.seconds, connections: r.connections, body: () => bodies[i++ % bodies.length]! });
+      const bodies = assertions.map((a) =>
+        JSON.stringify({
+          grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+          assertion: a,
+          federation_rule_id: ruleIds[target],
+          organization_id: me.id,
+        }),
+      );
+      const result = await load({
+        url: `${server.url}/v1/oauth/token`,
+        seconds: r.seconds,
+        connections: r.connections,
+        body: () => bodies[i++ % bodies.length]!,
+      });
       smallest ||= result.rps;
-      r.say(`| ${size.rules.toLocaleString('en-US')} | ${size.issuers.toLocaleString('en-US')} | ${r.fmt(result.rps)}${result.non2xx ? ` (${result.non2xx} non-2xx)` : ''} | ${r.fmt(result.p99)} | ${(result.rps / smallest).toFixed(2)} | ${server.rssMb()} MB |`);
+      r.say(
+        `| ${size.rules.toLocaleString('en-US')} | ${size.issuers.toLocaleString('en-US')} | ${r.fmt(result.rps)}${result.non2xx ? ` (${result.non2xx} non-2xx)` : ''} | ${r.fmt(result.p99)} | ${(result.rps / smallest).toFixed(2)} | ${server.rssMb()} MB |`,
+      );
     } finally {
       await server.stop();
     }

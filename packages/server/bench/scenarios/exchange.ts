@@ -17,7 +17,11 @@ function pool(bodies: string[]): () => string {
   return () => bodies[i++ % bodies.length]!;
 }
 
-export async function measureOpenWif(server: ChildServer, alg: BenchAlg, opts: { seconds: number; connections: number; expectedRps: number; tag: string; rate?: number }): Promise<LoadResult> {
+export async function measureOpenWif(
+  server: ChildServer,
+  alg: BenchAlg,
+  opts: { seconds: number; connections: number; expectedRps: number; tag: string; rate?: number },
+): Promise<LoadResult> {
   const fed = await setUpFederation(server.url, alg, opts.tag);
   const count = Math.ceil(opts.expectedRps * opts.seconds * 1.3) + 100;
   const assertions = await presign(count, fed.sign);
@@ -69,7 +73,10 @@ export async function measureOidcProvider(alg: BenchAlg, opts: { seconds: number
     const now = Math.floor(Date.now() / 1000);
     const count = Math.ceil(opts.expectedRps * opts.seconds * 1.3) + 100;
     const assertions = await presign(count, (i) =>
-      jwt({ iss: 'bench-client', sub: 'bench-client', aud: tokenEndpoint, iat: now, exp: now + 600, jti: `c-${i}-${Math.random()}` }, privateKey, { alg, kid: 'client-key' }),
+      jwt({ iss: 'bench-client', sub: 'bench-client', aud: tokenEndpoint, iat: now, exp: now + 600, jti: `c-${i}-${Math.random()}` }, privateKey, {
+        alg,
+        kid: 'client-key',
+      }),
     );
     const bodies = assertions.map((a) =>
       new URLSearchParams({

@@ -14,7 +14,16 @@ interface Reporter {
   spread: (xs: number[]) => string;
 }
 
-const MESSAGE = JSON.stringify({ id: 'msg_bench', type: 'message', role: 'assistant', model: 'bench', content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } });
+const MESSAGE = JSON.stringify({
+  id: 'msg_bench',
+  type: 'message',
+  role: 'assistant',
+  model: 'bench',
+  content: [{ type: 'text', text: 'ok' }],
+  stop_reason: 'end_turn',
+  stop_sequence: null,
+  usage: { input_tokens: 1, output_tokens: 1 },
+});
 const REQUEST = JSON.stringify({ model: 'bench', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
 
 /** A trivial upstream: answers every request with one fixed message. */
@@ -37,13 +46,21 @@ export async function measureGateway(r: Reporter): Promise<void> {
   try {
     const fed = await setUpFederation(server.url, 'ES256', 'gw');
     const [assertion] = await presign(1, fed.sign);
-    const minted = await (await fetch(`${server.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: exchangeBody(fed, assertion!) })).json();
+    const minted = await (
+      await fetch(`${server.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: exchangeBody(fed, assertion!) })
+    ).json();
     const direct: LoadResult[] = [];
     const viaGateway: LoadResult[] = [];
     for (let i = 0; i < r.reps; i++) {
       direct.push(await load({ url: `${upstream.url}/v1/messages`, seconds: r.seconds, connections: r.connections, body: () => REQUEST }));
       viaGateway.push(
-        await load({ url: `${server.url}/v1/messages`, seconds: r.seconds, connections: r.connections, body: () => REQUEST, headers: { authorization: `Bearer ${minted.access_token}`, 'anthropic-version': '2023-06-01' } }),
+        await load({
+          url: `${server.url}/v1/messages`,
+          seconds: r.seconds,
+          connections: r.connections,
+          body: () => REQUEST,
+          headers: { authorization: `Bearer ${minted.access_token}`, 'anthropic-version': '2023-06-01' },
+        }),
       );
     }
     const rps = (xs: LoadResult[]) => median(xs.map((x) => x.rps));
@@ -51,10 +68,16 @@ export async function measureGateway(r: Reporter): Promise<void> {
     const errors = viaGateway.reduce((n, x) => n + x.errors + x.non2xx, 0);
     r.say('| Path | req/s | p50 ms | p99 ms |');
     r.say('| --- | --- | --- | --- |');
-    r.say(`| upstream directly (baseline) | ${r.spread(direct.map((x) => x.rps))} | ${r.spread(direct.map((x) => x.p50))} | ${r.spread(direct.map((x) => x.p99))} |`);
-    r.say(`| through the OpenWIF gateway${errors ? ` (${errors} errors/non-2xx)` : ''} | ${r.spread(viaGateway.map((x) => x.rps))} | ${r.spread(viaGateway.map((x) => x.p50))} | ${r.spread(viaGateway.map((x) => x.p99))} |`);
+    r.say(
+      `| upstream directly (baseline) | ${r.spread(direct.map((x) => x.rps))} | ${r.spread(direct.map((x) => x.p50))} | ${r.spread(direct.map((x) => x.p99))} |`,
+    );
+    r.say(
+      `| through the OpenWIF gateway${errors ? ` (${errors} errors/non-2xx)` : ''} | ${r.spread(viaGateway.map((x) => x.rps))} | ${r.spread(viaGateway.map((x) => x.p50))} | ${r.spread(viaGateway.map((x) => x.p99))} |`,
+    );
     r.say();
-    r.say(`Gateway keeps **${((rps(viaGateway) / rps(direct)) * 100).toFixed(0)} %** of the direct throughput and adds **${r.fmt(p50(viaGateway) - p50(direct))} ms** at p50 (target: ≥ 70 % and ≤ 1 ms).`);
+    r.say(
+      `Gateway keeps **${((rps(viaGateway) / rps(direct)) * 100).toFixed(0)} %** of the direct throughput and adds **${r.fmt(p50(viaGateway) - p50(direct))} ms** at p50 (target: ≥ 70 % and ≤ 1 ms).`,
+    );
   } finally {
     await server.stop();
     await upstream.close();

@@ -30,9 +30,7 @@ export function callerOf(request: FastifyRequest): Caller {
  */
 export function assertMayManageRuleScope(caller: Caller, oauthScope: string): void {
   if (caller.kind === 'workload' && !isWorkloadManageable(oauthScope)) {
-    throw forbidden(
-      'OAuth callers may only manage federation rules whose oauth_scope is workspace:developer or workspace:inference; use a console session.',
-    );
+    throw forbidden('OAuth callers may only manage federation rules whose oauth_scope is workspace:developer or workspace:inference; use a console session.');
   }
 }
 

@@ -30,7 +30,12 @@ export interface MatchValidator {
 export function validateMatch(validator: MatchValidator, input: unknown): RuleMatch {
   try {
     const { match } = validator.validate(input as RuleMatch);
-    return { audience: match.audience ?? null, subject_prefix: match.subject_prefix ?? null, claims: match.claims ? { ...match.claims } : null, condition: match.condition ?? null };
+    return {
+      audience: match.audience ?? null,
+      subject_prefix: match.subject_prefix ?? null,
+      claims: match.claims ? { ...match.claims } : null,
+      condition: match.condition ?? null,
+    };
   } catch (err) {
     if (err instanceof RuleValidationError) throw badRequest(`${err.field}: ${err.message}`);
     throw err;
@@ -74,7 +79,9 @@ export async function workspaceReference(deps: AppDeps, organizationId: string, 
 /** Spec §4.4: a rule may grant org:admin only to an admin service account. */
 export function assertScopeFitsTarget(oauthScope: string, account: ServiceAccount): void {
   if (grantsOrgAdmin(oauthScope) && account.organization_role !== 'admin') {
-    throw badRequest(`oauth_scope: org:admin can only be granted to a service account whose organization_role is admin (${account.id} is ${account.organization_role})`);
+    throw badRequest(
+      `oauth_scope: org:admin can only be granted to a service account whose organization_role is admin (${account.id} is ${account.organization_role})`,
+    );
   }
 }
 

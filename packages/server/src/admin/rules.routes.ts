@@ -185,7 +185,14 @@ export async function ruleRoutes(scope: FastifyInstance, deps: AppDeps): Promise
     if (rule.archived_at !== null) return present(rule);
     const now = deps.now().toISOString();
     // Archiving clears the explicit enablements; applies_to_all_workspaces is left as it was.
-    const archived: Rule = { ...rule, workspace_ids: [], archived_at: now, archived_by_actor_id: caller.actorId, updated_at: now, updated_by_actor_id: caller.actorId };
+    const archived: Rule = {
+      ...rule,
+      workspace_ids: [],
+      archived_at: now,
+      archived_by_actor_id: caller.actorId,
+      updated_at: now,
+      updated_by_actor_id: caller.actorId,
+    };
     await deps.stores.rules.update(archived);
     return present(archived);
   });

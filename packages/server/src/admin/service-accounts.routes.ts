@@ -103,7 +103,13 @@ export async function serviceAccountRoutes(scope: FastifyInstance, deps: AppDeps
       throw badRequest(`Service account ${account.id} is still the target of ${live} live federation rule(s); archive or retarget them first.`);
     }
     const now = deps.now().toISOString();
-    const archived: ServiceAccount = { ...account, archived_at: now, archived_by_actor_id: caller.actorId, updated_at: now, updated_by_actor_id: caller.actorId };
+    const archived: ServiceAccount = {
+      ...account,
+      archived_at: now,
+      archived_by_actor_id: caller.actorId,
+      updated_at: now,
+      updated_by_actor_id: caller.actorId,
+    };
     await deps.stores.serviceAccounts.update(archived);
     return presentServiceAccount(archived);
   });

@@ -40,7 +40,11 @@ export function mergeResidency(
   if (allowed !== 'unrestricted' && !allowed.includes(defaultGeo)) {
     throw badRequest(`data_residency.default_inference_geo: ${JSON.stringify(defaultGeo)} is not one of allowed_inference_geos`);
   }
-  return { allowed_inference_geos: Array.isArray(allowed) ? [...new Set(allowed)] : allowed, default_inference_geo: defaultGeo, workspace_geo: current.workspace_geo };
+  return {
+    allowed_inference_geos: Array.isArray(allowed) ? [...new Set(allowed)] : allowed,
+    default_inference_geo: defaultGeo,
+    workspace_geo: current.workspace_geo,
+  };
 }
 
 /** Merges tag changes: a string sets a key, null removes it. Keys may not start with "anthropic". */

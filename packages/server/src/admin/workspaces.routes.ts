@@ -166,16 +166,12 @@ export async function workspaceRoutes(scope: FastifyInstance, deps: AppDeps): Pr
     return getMembership(deps, account, workspace);
   });
 
-  app.post(
-    `${BASE}/:workspace_id/service_accounts/:service_account_id`,
-    { schema: { params: MemberParams, body: UpdateMemberBody } },
-    async (request) => {
-      const caller = callerOf(request);
-      const workspace = await workspaceForMembership(deps, caller.organizationId, request.params.workspace_id, 'path');
-      const account = await serviceAccountForMembership(deps, caller.organizationId, request.params.service_account_id, 'path');
-      return updateMembershipRole(deps, account, workspace, request.body.workspace_role);
-    },
-  );
+  app.post(`${BASE}/:workspace_id/service_accounts/:service_account_id`, { schema: { params: MemberParams, body: UpdateMemberBody } }, async (request) => {
+    const caller = callerOf(request);
+    const workspace = await workspaceForMembership(deps, caller.organizationId, request.params.workspace_id, 'path');
+    const account = await serviceAccountForMembership(deps, caller.organizationId, request.params.service_account_id, 'path');
+    return updateMembershipRole(deps, account, workspace, request.body.workspace_role);
+  });
 
   app.delete(`${BASE}/:workspace_id/service_accounts/:service_account_id`, { schema: { params: MemberParams } }, async (request) => {
     const caller = callerOf(request);

@@ -27,7 +27,10 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 
 export class SettingsError extends Error {
   override name = 'SettingsError';
-  constructor(readonly setting: string, problem: string) {
+  constructor(
+    readonly setting: string,
+    problem: string,
+  ) {
     super(`invalid setting ${setting}: ${problem}`);
   }
 }
@@ -47,7 +50,10 @@ const text: Parser<string> = (raw, name) => {
   return raw;
 };
 const list: Parser<string[]> = (raw) =>
-  raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 
 const port: Parser<number> = (raw, name) => {
   const n = Number(raw);

@@ -6,9 +6,7 @@ import type { FastifyInstance } from 'fastify';
  * exactly what API and CLI users get.
  */
 
-export type ApiResult<T> =
-  | { ok: true; status: number; body: T }
-  | { ok: false; status: number; message: string; type: string };
+export type ApiResult<T> = { ok: true; status: number; body: T } | { ok: false; status: number; message: string; type: string };
 
 /** The session ended between page load and this call: the page sends the user to sign in. */
 export class SessionExpiredError extends Error {
@@ -73,7 +71,12 @@ export class AdminApi {
     if (response.statusCode >= 500) throw new ApiUnavailableError(errorMessage(parsed) ?? `the Admin API answered ${response.statusCode}`);
     if (response.statusCode >= 400) {
       const envelope = parsed as { error?: { type?: unknown } };
-      return { ok: false, status: response.statusCode, message: errorMessage(parsed) ?? 'The request was refused.', type: String(envelope.error?.type ?? 'error') };
+      return {
+        ok: false,
+        status: response.statusCode,
+        message: errorMessage(parsed) ?? 'The request was refused.',
+        type: String(envelope.error?.type ?? 'error'),
+      };
     }
     return { ok: true, status: response.statusCode, body: parsed as T };
   }

@@ -5,7 +5,14 @@ import { html, type SafeHtml } from './html.ts';
 import { bareLayout } from './layout.ts';
 
 export function errorPage(title: string, message: string): SafeHtml {
-  return bareLayout(title, html`<div class="card sign-in"><h1>${title}</h1><p>${message}</p><p><a class="button primary" href="/console">Back to the console</a></p></div>`);
+  return bareLayout(
+    title,
+    html`<div class="card sign-in">
+      <h1>${title}</h1>
+      <p>${message}</p>
+      <p><a class="button primary" href="/console">Back to the console</a></p>
+    </div>`,
+  );
 }
 
 /**
@@ -24,7 +31,8 @@ export function consoleErrorHandler(err: FastifyError | Error, request: FastifyR
   }
   const fe = err as FastifyError;
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendHtml(reply, errorPage('Too large', 'The form is larger than the console accepts.'), 413);
-  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendHtml(reply, errorPage('Unsupported form', 'Send the form as application/x-www-form-urlencoded.'), 415);
+  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return sendHtml(reply, errorPage('Unsupported form', 'Send the form as application/x-www-form-urlencoded.'), 415);
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return sendHtml(reply, errorPage('Bad request', 'The request could not be processed.'), fe.statusCode);
   }

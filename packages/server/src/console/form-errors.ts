@@ -21,7 +21,8 @@ export class FormErrors {
     const match = /^([A-Za-z_][\w.-]*): ([\s\S]+)$/.exec(message);
     const named = match?.[1];
     // The most specific input that is the named field or one of its parents (match.claims.env → match.claims).
-    const target = named === undefined ? undefined : [...fields].sort((a, b) => b.length - a.length).find((field) => named === field || named.startsWith(`${field}.`));
+    const target =
+      named === undefined ? undefined : [...fields].sort((a, b) => b.length - a.length).find((field) => named === field || named.startsWith(`${field}.`));
     if (target === undefined) {
       this.general.push(message);
       return;

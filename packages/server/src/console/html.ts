@@ -82,7 +82,8 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Saf
   for (let i = 0; i < values.length; i++) {
     const position = positionOf(out);
     if (position.kind === 'unquoted') throw new TypeError('html: attribute values must be quoted');
-    if (position.kind === 'value' && position.attribute.startsWith('on')) throw new TypeError('html: values may not be interpolated into event-handler attributes');
+    if (position.kind === 'value' && position.attribute.startsWith('on'))
+      throw new TypeError('html: values may not be interpolated into event-handler attributes');
     if (position.kind === 'tag' && !isMarkupOrEmpty(values[i])) throw new TypeError('html: only html`` fragments may add attributes to a tag');
     out += render(values[i], position) + (strings[i + 1] ?? '');
   }

@@ -65,7 +65,14 @@ export async function consoleRoutes(app: FastifyInstance, deps: AppDeps): Promis
           const presented = request.headers['x-csrf-token'] ?? (request.body as Record<string, unknown> | undefined)?.['_csrf'];
           const session = request.consoleContext?.session;
           if (!session || !isValidCsrfToken(session.id, presented)) {
-            return sendHtml(reply, errorPage('Form expired', 'This form was sent without a valid security token (it may be from an old page, or from another site). Go back, reload the page and try again.'), 403);
+            return sendHtml(
+              reply,
+              errorPage(
+                'Form expired',
+                'This form was sent without a valid security token (it may be from an old page, or from another site). Go back, reload the page and try again.',
+              ),
+              403,
+            );
           }
         });
         signOutRoute(signedIn, deps);

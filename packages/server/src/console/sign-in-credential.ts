@@ -2,9 +2,7 @@ import type { Stores } from '../storage/ports.ts';
 import { ACCESS_TOKEN_PREFIX, CONSOLE_SESSION_PREFIX, hashSecret } from '../tokens/token-hash.ts';
 import { verifyAccessToken } from '../tokens/verify-bearer.ts';
 
-export type SignInCheck =
-  | { ok: true; organizationId: string; actorId: string }
-  | { ok: false; message: string };
+export type SignInCheck = { ok: true; organizationId: string; actorId: string } | { ok: false; message: string };
 
 const MAX_TOKEN_LENGTH = 512;
 const INVALID = 'That token is not valid. Paste an admin token (owif-admin-…) or an access token with the org:admin scope.';

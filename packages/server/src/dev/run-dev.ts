@@ -51,7 +51,9 @@ export async function startDevStack(settings: Settings, dir = devDirectory()): P
       }),
     );
     closers.push(() => entra.close());
-    const imds = await listen('Azure IMDS', port(2), (p) => ImdsEmulator.start({ port: p, tokenSource: entra, userAssignedClientIds: [state.managedIdentity.clientId] }));
+    const imds = await listen('Azure IMDS', port(2), (p) =>
+      ImdsEmulator.start({ port: p, tokenSource: entra, userAssignedClientIds: [state.managedIdentity.clientId] }),
+    );
     closers.push(() => imds.close());
 
     const server = await startServer({
@@ -64,7 +66,12 @@ export async function startDevStack(settings: Settings, dir = devDirectory()): P
     const demo = await withSeedingSession(server, (credential) => seedDemo(server.app, credential, state, entra.issuer('2.0')));
 
     const tokenFile = join(dir, 'aks', 'token');
-    const rotation: TokenRotation = k8s.startRotation(tokenFile, { namespace: 'demo', serviceAccount: 'inference-worker', audiences: [TOKEN_EXCHANGE_AUDIENCE], expirationSeconds: 3600 });
+    const rotation: TokenRotation = k8s.startRotation(tokenFile, {
+      namespace: 'demo',
+      serviceAccount: 'inference-worker',
+      audiences: [TOKEN_EXCHANGE_AUDIENCE],
+      expirationSeconds: 3600,
+    });
     closers.unshift(() => rotation.stop());
 
     const env = {
@@ -81,7 +88,13 @@ export async function startDevStack(settings: Settings, dir = devDirectory()): P
       AZURE_CLIENT_ID: state.aksApp.clientId,
       AZURE_FEDERATED_TOKEN_FILE: tokenFile,
     };
-    writeFileSync(join(dir, 'demo.env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+    writeFileSync(
+      join(dir, 'demo.env'),
+      Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n') + '\n',
+      { mode: 0o600 },
+    );
 
     const loginCode = await createLoginLink(server.stores, server.bootstrap.organization.id, BOOTSTRAP_ACTOR_ID, new Date());
     return {
@@ -135,7 +148,9 @@ export function describeDevStack(stack: DevStack, dir = devDirectory()): string 
     `OpenWIF dev stack listening on ${server.url}`,
     `  console:         ${stack.loginLink}   (one-time sign-in link, valid 10 minutes)`,
     `  organization ID: ${server.bootstrap.organization.id}`,
-    server.bootstrap.generatedAdminToken ? `  admin token (shown once, store it now): ${server.bootstrap.generatedAdminToken}` : '  admin token:     printed at the first start (or OPENWIF_ADMIN_TOKEN)',
+    server.bootstrap.generatedAdminToken
+      ? `  admin token (shown once, store it now): ${server.bootstrap.generatedAdminToken}`
+      : '  admin token:     printed at the first start (or OPENWIF_ADMIN_TOKEN)',
     `  emulators:       Entra ID ${stack.env.AZURE_AUTHORITY_HOST}, IMDS ${stack.env.AZURE_POD_IDENTITY_AUTHORITY_HOST}`,
     `  seeded:          issuer "${DEMO.issuer}", service account "${DEMO.serviceAccount}" in workspace "${DEMO.workspace}", rules "${DEMO.imdsRule}" and "${DEMO.aksRule}"`,
     '',

@@ -29,7 +29,12 @@ type Call = (method: 'GET' | 'POST', url: string, body?: unknown) => Promise<any
  */
 export async function seedDemo(app: FastifyInstance, credential: string, state: DevState, entraIssuer: string): Promise<SeededDemo> {
   const call: Call = async (method, url, body) => {
-    const res = await app.inject({ method, url, headers: { authorization: `Bearer ${credential}` }, ...(body === undefined ? {} : { payload: body as object }) });
+    const res = await app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${credential}` },
+      ...(body === undefined ? {} : { payload: body as object }),
+    });
     if (res.statusCode !== 200) throw new Error(`seeding the demo: ${method} ${url} → ${res.statusCode} ${res.body}`);
     return res.json();
   };

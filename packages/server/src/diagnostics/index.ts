@@ -5,7 +5,6 @@ import type { AppDeps } from '../app.ts';
 import { eventRoutes } from './events.routes.ts';
 import { ruleDiagnosticRoutes } from './rule-diagnostics.routes.ts';
 
-
 /**
  * OpenWIF's diagnostic extensions (docs/diagnostics.md), not part of the Anthropic API:
  * authentication events, rule dry runs and rule lint. org:admin callers only, authenticated in

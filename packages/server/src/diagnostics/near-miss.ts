@@ -55,7 +55,8 @@ export function audienceNearMiss(accepted: readonly string[], aud: unknown, rule
   for (const want of accepted) {
     for (const got of values) {
       if (got === want) continue;
-      if (withoutTrailingSlash(got) === withoutTrailingSlash(want)) notes.push(`aud ${describeValue(got)} differs from ${describeValue(want)} only by a trailing slash`);
+      if (withoutTrailingSlash(got) === withoutTrailingSlash(want))
+        notes.push(`aud ${describeValue(got)} differs from ${describeValue(want)} only by a trailing slash`);
       else if (got.toLowerCase() === want.toLowerCase()) notes.push(`aud ${describeValue(got)} differs from ${describeValue(want)} only by letter case`);
     }
     if (typeof aud === 'string' && aud !== want && aud.includes(want) && /[\s,[\]]/.test(aud)) {
@@ -86,12 +87,16 @@ export function claimsNearMiss(expected: Readonly<Record<string, string>>, claim
     if (typeof got === 'string' && got.toLowerCase() === want.toLowerCase()) {
       notes.push(`${name} differs only by letter case; claims values are case-sensitive`);
     } else if (Array.isArray(got) && got.includes(want)) {
-      notes.push(`${name} is a list that contains ${describeValue(want)}; claims compares one string value, use a condition such as ${describeValue(`${JSON.stringify(want)} in claims.${name}`, 120)}`);
+      notes.push(
+        `${name} is a list that contains ${describeValue(want)}; claims compares one string value, use a condition such as ${describeValue(`${JSON.stringify(want)} in claims.${name}`, 120)}`,
+      );
     } else if (typeof got === 'number' || typeof got === 'boolean') {
-      if (String(got) === want) notes.push(`${name} is the ${typeof got} ${String(got)}, not the string ${describeValue(want)}; use a condition for non-string claims`);
+      if (String(got) === want)
+        notes.push(`${name} is the ${typeof got} ${String(got)}, not the string ${describeValue(want)}; use a condition for non-string claims`);
     } else if (got === undefined) {
       const otherCase = Object.keys(claims).find((key) => key !== name && key.toLowerCase() === name.toLowerCase());
-      if (otherCase !== undefined) notes.push(`the token has ${describeValue(otherCase)} but the rule names ${describeValue(name)}; claim names are case-sensitive`);
+      if (otherCase !== undefined)
+        notes.push(`the token has ${describeValue(otherCase)} but the rule names ${describeValue(name)}; claim names are case-sensitive`);
     }
   }
   return notes.length === 0 ? null : notes.slice(0, 5).join('; ');

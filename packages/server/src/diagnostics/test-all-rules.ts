@@ -40,7 +40,8 @@ export interface AllRulesTest {
  * claims, every live rule. Each rule is traced exactly as the single-rule test does.
  */
 export async function testAllRules(organizationId: string, subject: TestSubject, requested: RequestedTarget, deps: TraceDeps): Promise<AllRulesTest> {
-  const candidates = subject.kind === 'assertion' ? await candidatesForAssertion(organizationId, subject.assertion, deps) : await candidatesForClaims(organizationId, deps);
+  const candidates =
+    subject.kind === 'assertion' ? await candidatesForAssertion(organizationId, subject.assertion, deps) : await candidatesForClaims(organizationId, deps);
   const results: RuleTestSummary[] = [];
   for (const rule of candidates.rules) {
     const trace = await traceRule(rule, subject, requested, deps);
@@ -76,10 +77,7 @@ interface Candidates {
 async function candidatesForAssertion(organizationId: string, assertion: string, deps: TraceDeps): Promise<Candidates> {
   const iss = peekAssertion(assertion).payload?.iss;
   if (typeof iss !== 'string') return { iss: null, rules: [], issuerHints: [], truncated: false };
-  const { items: issuers } = await collect(
-    (query) => deps.stores.issuers.list(organizationId, { ...query, includeArchived: false }),
-    MAX_ISSUERS_SCANNED,
-  );
+  const { items: issuers } = await collect((query) => deps.stores.issuers.list(organizationId, { ...query, includeArchived: false }), MAX_ISSUERS_SCANNED);
   const exact = issuers.filter((issuer) => issuer.issuer_url === iss);
   const issuerHints = exact.length > 0 ? [] : nearIssuers(issuers, iss);
   const rules: Rule[] = [];

@@ -8,14 +8,12 @@ import type { TestSubject } from './trace-token.ts';
 /** Raw claims get the same budget as an assertion's whole text, so a test costs no more than an exchange. */
 export const MAX_CLAIMS_BYTES = MAX_ASSERTION_BYTES;
 
-export const TestBody = Type.Object(
-  {
-    assertion: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_ASSERTION_BYTES })),
-    claims: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    workspace_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-    service_account_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-  },
-);
+export const TestBody = Type.Object({
+  assertion: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_ASSERTION_BYTES })),
+  claims: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  workspace_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  service_account_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+});
 const KNOWN_FIELDS = new Set(Object.keys(TestBody.properties));
 export type TestBody = Static<typeof TestBody>;
 

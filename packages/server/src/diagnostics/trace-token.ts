@@ -33,7 +33,13 @@ function decodeObject(segment: string): Record<string, unknown> | null {
  * Steps 4–8 through the exchange's own `verifyAssertion`: it decides, and its ExchangeDenied
  * names the failing step. Returns the verified claims, or null when verification did not pass.
  */
-export async function traceToken(trace: TraceRecorder, subject: TestSubject, issuer: Issuer | null, keys: KeyResolver, now: Date): Promise<Record<string, unknown> | null> {
+export async function traceToken(
+  trace: TraceRecorder,
+  subject: TestSubject,
+  issuer: Issuer | null,
+  keys: KeyResolver,
+  now: Date,
+): Promise<Record<string, unknown> | null> {
   if (subject.kind === 'claims') {
     for (const step of VERIFICATION_STEPS) trace.skip(step, 'not checked: claims were given, not a signed assertion');
     return subject.claims;

@@ -7,10 +7,16 @@ export const DENY_REASONS = {
   rule_archived: { step: 'rule', description: 'The federation rule is archived.' },
   issuer_archived: { step: 'rule', description: "The rule's federation issuer is archived." },
   assertion_malformed: { step: 'header', description: 'The assertion is not a compact JWS with a JSON header and payload.' },
-  alg_not_allowed: { step: 'header', description: 'The JWT alg is not an asymmetric algorithm (RS/PS/ES 256/384/512), or the header is unsupported (crit, nested JWT).' },
+  alg_not_allowed: {
+    step: 'header',
+    description: 'The JWT alg is not an asymmetric algorithm (RS/PS/ES 256/384/512), or the header is unsupported (crit, nested JWT).',
+  },
   kid_missing: { step: 'header', description: 'The JWT header has no kid.' },
   issuer_mismatch: { step: 'issuer', description: "The JWT iss is not byte-for-byte the issuer's issuer_url." },
-  kid_not_found: { step: 'signature', description: "No key in the issuer's key set has this kid (after one rate-limited refresh), or it cannot verify this alg." },
+  kid_not_found: {
+    step: 'signature',
+    description: "No key in the issuer's key set has this kid (after one rate-limited refresh), or it cannot verify this alg.",
+  },
   jwks_unavailable: { step: 'signature', description: "The issuer's keys could not be fetched, or were last confirmed longer ago than the stale limit." },
   signature_invalid: { step: 'signature', description: 'The signature does not verify with the key named by kid.' },
   sub_missing: { step: 'claims', description: 'The JWT has no string sub claim.' },
@@ -42,7 +48,10 @@ const DETAIL_MAX = 300;
 export class ExchangeDenied extends Error {
   override name = 'ExchangeDenied';
   readonly detail: string;
-  constructor(readonly reason: DenyReason, detail?: string) {
+  constructor(
+    readonly reason: DenyReason,
+    detail?: string,
+  ) {
     const clean = (detail ?? DENY_REASONS[reason].description).replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, DETAIL_MAX);
     super(clean);
     this.detail = clean;

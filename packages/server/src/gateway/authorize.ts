@@ -28,7 +28,9 @@ export async function authenticateGatewayCall(stores: Stores, request: FastifyRe
 export function assertScopeAllows(grant: AccessTokenGrant, required: RequiredScope, method: string, path: string): void {
   if (scopeAllows(grant.scopes, required)) return;
   if (grant.scopes.includes('org:admin')) {
-    throw forbidden('org:admin tokens are for the Admin API only; exchange a workspace-scoped token (workspace:inference or workspace:developer) for API calls.');
+    throw forbidden(
+      'org:admin tokens are for the Admin API only; exchange a workspace-scoped token (workspace:inference or workspace:developer) for API calls.',
+    );
   }
   throw forbidden(`This token's scope (${grant.scopes.join(' ') || 'none'}) does not allow ${method} ${path}; it requires ${required}.`);
 }

@@ -133,7 +133,9 @@ async function keyFor(ctx: ForwardContext, grant: AccessTokenGrant, request: Fas
     throw new HttpError(500, 'api_error', 'The upstream credential for this workspace cannot be used.');
   }
   if (found === null) {
-    throw forbidden('No upstream API credential is configured for this workspace; an administrator can set one with PUT /v1/organizations/workspaces/{workspace_id}/upstream_credential.');
+    throw forbidden(
+      'No upstream API credential is configured for this workspace; an administrator can set one with PUT /v1/organizations/workspaces/{workspace_id}/upstream_credential.',
+    );
   }
   return found.key;
 }

@@ -39,9 +39,7 @@ export function gatewayRoutesFor(allowPaths: readonly string[]): GatewayRoute[] 
   return [...INFERENCE_ROUTES, ...extra];
 }
 
-export type PathVerdict =
-  | { forward: true; scope: RequiredScope }
-  | { forward: false; reason: 'not_canonical' | 'never_forwarded' | 'not_allowed' };
+export type PathVerdict = { forward: true; scope: RequiredScope } | { forward: false; reason: 'not_canonical' | 'never_forwarded' | 'not_allowed' };
 
 /**
  * Re-checks a request path against the policy, independent of how the router matched it

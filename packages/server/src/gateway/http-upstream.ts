@@ -3,14 +3,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { BodyTooLargeError } from './body-limit.ts';
 import type { UpstreamTimeouts } from './options.ts';
-import {
-  ClientGoneError,
-  UpstreamTimeoutError,
-  UpstreamUnreachableError,
-  type Upstream,
-  type UpstreamRequest,
-  type UpstreamResponse,
-} from './upstream.ts';
+import { ClientGoneError, UpstreamTimeoutError, UpstreamUnreachableError, type Upstream, type UpstreamRequest, type UpstreamResponse } from './upstream.ts';
 import { upstreamRequestHeaders } from './upstream-headers.ts';
 
 /**
@@ -22,7 +15,10 @@ export class HttpUpstream implements Upstream {
   private readonly base: URL;
   private readonly agent: http.Agent;
 
-  constructor(baseUrl: string, private readonly timeouts: UpstreamTimeouts) {
+  constructor(
+    baseUrl: string,
+    private readonly timeouts: UpstreamTimeouts,
+  ) {
     this.base = new URL(baseUrl);
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') throw new TypeError('upstream URL must be http(s)');
     const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 32 };

@@ -38,9 +38,10 @@ export function relayBody(source: Readable, options: RelayOptions): Readable {
       out.destroy(err);
       return;
     }
-    const [type, message] = err instanceof UpstreamTimeoutError
-      ? (['timeout_error', 'The upstream API stopped responding.'] as const)
-      : (['api_error', 'The upstream API closed the stream early.'] as const);
+    const [type, message] =
+      err instanceof UpstreamTimeoutError
+        ? (['timeout_error', 'The upstream API stopped responding.'] as const)
+        : (['api_error', 'The upstream API closed the stream early.'] as const);
     out.end(`${endsWithBlankLine ? '' : '\n\n'}${sseError(type, message, options.requestId)}`);
   };
   const armIdle = () => {

@@ -70,7 +70,13 @@ async function authenticatedRoutes(scope: FastifyInstance, deps: AppDeps): Promi
   function view(workspaceId: string, stored: UpstreamCredential | null): UpstreamCredentialView {
     const effective: EffectiveSource =
       deps.settings.upstreamUrl === null ? 'stand_in' : stored ? 'workspace' : deps.settings.upstreamApiKey !== null ? 'server_default' : 'none';
-    return { type: 'upstream_credential', workspace_id: workspaceId, configured: stored !== null, updated_at: stored?.updated_at ?? null, effective_source: effective };
+    return {
+      type: 'upstream_credential',
+      workspace_id: workspaceId,
+      configured: stored !== null,
+      updated_at: stored?.updated_at ?? null,
+      effective_source: effective,
+    };
   }
 
   app.put(URL_PATH, { schema: { params: Params, body: PutBody }, bodyLimit: BODY_LIMIT }, async (request) => {

@@ -25,7 +25,8 @@ export function upstreamRequestHeaders(client: IncomingHttpHeaders, upstream: { 
   }
   const betas = betaValues(client['anthropic-beta']).filter((b) => b !== OAUTH_BETA);
   if (betas.length > 0) out['anthropic-beta'] = betas.join(',');
-  out['anthropic-version'] = typeof client['anthropic-version'] === 'string' && client['anthropic-version'] !== '' ? client['anthropic-version'] : DEFAULT_ANTHROPIC_VERSION;
+  out['anthropic-version'] =
+    typeof client['anthropic-version'] === 'string' && client['anthropic-version'] !== '' ? client['anthropic-version'] : DEFAULT_ANTHROPIC_VERSION;
   out.host = upstream.host;
   if (upstream.apiKey !== null) out['x-api-key'] = upstream.apiKey;
   return out;
@@ -61,5 +62,10 @@ function isHopByHop(name: string): boolean {
 function connectionListed(headers: IncomingHttpHeaders): Set<string> {
   const value = headers.connection;
   if (typeof value !== 'string') return new Set();
-  return new Set(value.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== ''));
+  return new Set(
+    value
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s !== ''),
+  );
 }

@@ -64,7 +64,11 @@ function validationMessage(err: FastifyError): string {
   const path = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
   const missing = (first.params as { missingProperty?: string } | undefined)?.missingProperty;
   const extra = (first.params as { additionalProperty?: string } | undefined)?.additionalProperty;
-  const field = missing ? [path, missing].filter(Boolean).join('.') : extra ? [path, extra].filter(Boolean).join('.') : path || (err.validationContext ?? 'body');
+  const field = missing
+    ? [path, missing].filter(Boolean).join('.')
+    : extra
+      ? [path, extra].filter(Boolean).join('.')
+      : path || (err.validationContext ?? 'body');
   if (missing) return `${field}: Field required`;
   if (extra) return `${field}: Extra inputs are not permitted`;
   return `${field}: ${first.message ?? 'is invalid'}`;

@@ -140,7 +140,10 @@ function plain(schema: unknown): Record<string, unknown> {
 }
 
 function operationId(method: string, url: string): string {
-  const words = url.split('/').filter((s) => s.length > 0).map((s) => (s.startsWith(':') ? `by_${s.slice(1)}` : s));
+  const words = url
+    .split('/')
+    .filter((s) => s.length > 0)
+    .map((s) => (s.startsWith(':') ? `by_${s.slice(1)}` : s));
   return [method.toLowerCase(), ...words].join('_').replace(/[^A-Za-z0-9_]/g, '_');
 }
 

@@ -11,55 +11,55 @@
  */
 export interface EvaluationLimits {
   /** Total comprehension iterations across the whole expression, nested loops included. */
-  readonly maxIterations: number
+  readonly maxIterations: number;
   /** Wall-clock backstop for a single evaluation, in milliseconds. */
-  readonly deadlineMs: number
+  readonly deadlineMs: number;
 }
 
-export const DEFAULT_EVALUATION_LIMITS: EvaluationLimits = { maxIterations: 5_000, deadlineMs: 50 }
+export const DEFAULT_EVALUATION_LIMITS: EvaluationLimits = { maxIterations: 5_000, deadlineMs: 50 };
 
 export class EvaluationMeter {
-  readonly #limits: EvaluationLimits
-  readonly #now: () => number
-  #iterations = 0
-  #deadline = Number.POSITIVE_INFINITY
-  #exhausted: 'iterations' | 'deadline' | null = null
+  readonly #limits: EvaluationLimits;
+  readonly #now: () => number;
+  #iterations = 0;
+  #deadline = Number.POSITIVE_INFINITY;
+  #exhausted: 'iterations' | 'deadline' | null = null;
 
   constructor(limits: EvaluationLimits, now: () => number) {
-    this.#limits = limits
-    this.#now = now
+    this.#limits = limits;
+    this.#now = now;
   }
 
   /** Evaluation is synchronous, so one meter per compiler is enough: reset before each run. */
   start(): void {
-    this.#iterations = 0
-    this.#exhausted = null
-    this.#deadline = this.#now() + this.#limits.deadlineMs
+    this.#iterations = 0;
+    this.#exhausted = null;
+    this.#deadline = this.#now() + this.#limits.deadlineMs;
   }
 
   get exhausted(): 'iterations' | 'deadline' | null {
-    return this.#exhausted
+    return this.#exhausted;
   }
 
   get iterations(): number {
-    return this.#iterations
+    return this.#iterations;
   }
 
   /** Called before each regex run (the other operation whose cost scales with claim size). */
   withinDeadline(): boolean {
-    if (this.#exhausted === null && this.#now() > this.#deadline) this.#exhausted = 'deadline'
-    return this.#exhausted === null
+    if (this.#exhausted === null && this.#now() > this.#deadline) this.#exhausted = 'deadline';
+    return this.#exhausted === null;
   }
 
   /** Called once per loop iteration; false means "stop now". */
   tick(): boolean {
-    if (this.#exhausted !== null) return false
-    this.#iterations += 1
+    if (this.#exhausted !== null) return false;
+    this.#iterations += 1;
     if (this.#iterations > this.#limits.maxIterations) {
-      this.#exhausted = 'iterations'
+      this.#exhausted = 'iterations';
     } else if (this.#now() > this.#deadline) {
-      this.#exhausted = 'deadline'
+      this.#exhausted = 'deadline';
     }
-    return this.#exhausted === null
+    return this.#exhausted === null;
   }
 }

@@ -4,11 +4,11 @@
  * the rule: it never echoes token contents, only the rule's own text.
  */
 export class RuleValidationError extends Error {
-  override readonly name = 'RuleValidationError'
-  readonly field: string
+  override readonly name = 'RuleValidationError';
+  readonly field: string;
 
   constructor(field: string, message: string) {
-    super(message)
-    this.field = field
+    super(message);
+    this.field = field;
   }
 }

@@ -1,5 +1,5 @@
-import { requiredClaimPaths } from './cel-claim-references.ts'
-import type { RuleMatch } from './match-rule.ts'
+import { requiredClaimPaths } from './cel-claim-references.ts';
+import type { RuleMatch } from './match-rule.ts';
 
 /**
  * Issuers that sign tokens for every customer of a platform (spec §4.5, table §10.9). A rule
@@ -7,16 +7,16 @@ import type { RuleMatch } from './match-rule.ts'
  * The claim lists are proposed from the providers' public OIDC docs, not from Anthropic.
  */
 export interface SharedIssuer {
-  readonly platform: string
+  readonly platform: string;
   /** Exact `iss` values (compared after normalising scheme/host case and a trailing slash). */
-  readonly issuerUrls: readonly string[]
+  readonly issuerUrls: readonly string[];
   /** Top-level claims whose exact value identifies the tenant. */
-  readonly identityClaims: readonly string[]
+  readonly identityClaims: readonly string[];
   /** Extra nested claim paths a condition may pin (`claims.google.compute_engine.project_id`). */
-  readonly identityClaimPaths: readonly (readonly string[])[]
+  readonly identityClaimPaths: readonly (readonly string[])[];
   /** How a subject pins the tenant: a regex on the literal part, or only an exact subject. */
-  readonly subjectPin: RegExp | 'exact_only'
-  readonly subjectExample: string
+  readonly subjectPin: RegExp | 'exact_only';
+  readonly subjectExample: string;
 }
 
 export const SHARED_ISSUERS: readonly SharedIssuer[] = [
@@ -60,12 +60,12 @@ export const SHARED_ISSUERS: readonly SharedIssuer[] = [
     subjectPin: 'exact_only',
     subjectExample: '<numeric service-account unique ID>',
   },
-]
+];
 
 /** The shared platform behind `issuerUrl`, or undefined for a tenant-specific issuer. */
 export function findSharedIssuer(issuerUrl: string): SharedIssuer | undefined {
-  const normalized = normalizeIssuerUrl(issuerUrl)
-  return SHARED_ISSUERS.find((issuer) => issuer.issuerUrls.some((url) => normalizeIssuerUrl(url) === normalized))
+  const normalized = normalizeIssuerUrl(issuerUrl);
+  return SHARED_ISSUERS.find((issuer) => issuer.issuerUrls.some((url) => normalizeIssuerUrl(url) === normalized));
 }
 
 /**
@@ -73,50 +73,51 @@ export function findSharedIssuer(issuerUrl: string): SharedIssuer | undefined {
  * for a 400. Call on rule create/update and, for every live rule, when an issuer URL changes.
  */
 export function checkTenantPinning(issuerUrl: string, match: RuleMatch): string | null {
-  const issuer = findSharedIssuer(issuerUrl)
-  if (issuer === undefined) return null
+  const issuer = findSharedIssuer(issuerUrl);
+  if (issuer === undefined) return null;
   if (pinsByClaims(issuer, match.claims) || pinsBySubject(issuer, match.subject_prefix) || pinsByCondition(issuer, match.condition)) {
-    return null
+    return null;
   }
-  const claimList = issuer.identityClaims.join(', ')
-  return `${issuer.platform} tokens from ${issuer.issuerUrls[0]} are issued to every ${issuer.platform} user, so the rule must pin your tenant: ` +
+  const claimList = issuer.identityClaims.join(', ');
+  return (
+    `${issuer.platform} tokens from ${issuer.issuerUrls[0]} are issued to every ${issuer.platform} user, so the rule must pin your tenant: ` +
     `an exact claim (${claimList}), a subject_prefix that names your tenant (e.g. "${issuer.subjectExample}"), ` +
     `or a condition that requires one of those claims (e.g. claims.${issuer.identityClaims[0]} == "...")`
+  );
 }
 
 function pinsByClaims(issuer: SharedIssuer, claims: RuleMatch['claims']): boolean {
-  if (claims === null || claims === undefined) return false
+  if (claims === null || claims === undefined) return false;
   return Object.entries(claims).some(([name, value]) => {
-    if (typeof value !== 'string' || value === '') return false
-    if (issuer.identityClaims.includes(name)) return true
+    if (typeof value !== 'string' || value === '') return false;
+    if (issuer.identityClaims.includes(name)) return true;
     // An exact `sub` in claims is the same constraint as an exact subject_prefix.
-    return name === 'sub' && subjectLiteralPins(issuer, value, false)
-  })
+    return name === 'sub' && subjectLiteralPins(issuer, value, false);
+  });
 }
 
 function pinsBySubject(issuer: SharedIssuer, subjectPrefix: RuleMatch['subject_prefix']): boolean {
-  if (typeof subjectPrefix !== 'string' || subjectPrefix === '') return false
-  const isPrefix = subjectPrefix.endsWith('*')
-  return subjectLiteralPins(issuer, isPrefix ? subjectPrefix.slice(0, -1) : subjectPrefix, isPrefix)
+  if (typeof subjectPrefix !== 'string' || subjectPrefix === '') return false;
+  const isPrefix = subjectPrefix.endsWith('*');
+  return subjectLiteralPins(issuer, isPrefix ? subjectPrefix.slice(0, -1) : subjectPrefix, isPrefix);
 }
 
 function subjectLiteralPins(issuer: SharedIssuer, literal: string, isPrefix: boolean): boolean {
-  if (literal === '') return false
-  if (issuer.subjectPin === 'exact_only') return !isPrefix
-  return issuer.subjectPin.test(literal)
+  if (literal === '') return false;
+  if (issuer.subjectPin === 'exact_only') return !isPrefix;
+  return issuer.subjectPin.test(literal);
 }
 
 function pinsByCondition(issuer: SharedIssuer, condition: RuleMatch['condition']): boolean {
-  if (typeof condition !== 'string') return false
-  const pinningPaths = [...issuer.identityClaims.map((claim) => [claim]), ...issuer.identityClaimPaths]
-  return requiredClaimPaths(condition).some((path) =>
-    pinningPaths.some((pin) => pin.length === path.length && pin.every((part, i) => part === path[i])))
+  if (typeof condition !== 'string') return false;
+  const pinningPaths = [...issuer.identityClaims.map((claim) => [claim]), ...issuer.identityClaimPaths];
+  return requiredClaimPaths(condition).some((path) => pinningPaths.some((pin) => pin.length === path.length && pin.every((part, i) => part === path[i])));
 }
 
 function normalizeIssuerUrl(url: string): string {
-  const trimmed = url.endsWith('/') ? url.slice(0, -1) : url
-  const schemeAndHost = /^([a-z][a-z0-9+.-]*:\/\/)?([^/]*)(.*)$/i.exec(trimmed)
-  if (schemeAndHost === null) return trimmed
-  const [, scheme = '', host = '', rest = ''] = schemeAndHost
-  return `${scheme.toLowerCase()}${host.toLowerCase()}${rest}`
+  const trimmed = url.endsWith('/') ? url.slice(0, -1) : url;
+  const schemeAndHost = /^([a-z][a-z0-9+.-]*:\/\/)?([^/]*)(.*)$/i.exec(trimmed);
+  if (schemeAndHost === null) return trimmed;
+  const [, scheme = '', host = '', rest = ''] = schemeAndHost;
+  return `${scheme.toLowerCase()}${host.toLowerCase()}${rest}`;
 }

@@ -82,9 +82,15 @@ export async function openStores(databaseUrl: string, redisUrl: string | null = 
       return removed;
     },
     health: async (): Promise<Record<string, 'ok' | 'unreachable'>> => {
-      const database = await sql`select 1`.execute(db).then(() => 'ok' as const, () => 'unreachable' as const);
+      const database = await sql`select 1`.execute(db).then(
+        () => 'ok' as const,
+        () => 'unreachable' as const,
+      );
       if (!redis) return { database };
-      const redisState = await redis.ping().then(() => 'ok' as const, () => 'unreachable' as const);
+      const redisState = await redis.ping().then(
+        () => 'ok' as const,
+        () => 'unreachable' as const,
+      );
       return { database, redis: redisState };
     },
     close: async () => {

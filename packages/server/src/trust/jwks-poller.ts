@@ -94,7 +94,9 @@ export function startJwksPoller(options: JwksPollerOptions): JwksPoller {
     const worker = async () => {
       while (!stopped && next < due.length) {
         const issuer = due[next++]!;
-        await pollOne(issuer).catch((err: unknown) => log.error({ issuer_id: issuer.id, error: String((err as Error)?.message ?? err).slice(0, 300) }, 'recording the JWKS poll status failed'));
+        await pollOne(issuer).catch((err: unknown) =>
+          log.error({ issuer_id: issuer.id, error: String((err as Error)?.message ?? err).slice(0, 300) }, 'recording the JWKS poll status failed'),
+        );
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker));

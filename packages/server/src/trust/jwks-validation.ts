@@ -67,7 +67,10 @@ export function validateKeySet(document: unknown, where: string, limits: KeySetL
     }
   }
   if (result.keys.length === 0) {
-    const why = result.rejected.map((r) => r.reason).slice(0, 3).join('; ');
+    const why = result.rejected
+      .map((r) => r.reason)
+      .slice(0, 3)
+      .join('; ');
     throw new FetchError('invalid_document', `${where}: no usable public signing keys${why ? ` (${why})` : ''}`);
   }
   return result;
@@ -84,10 +87,7 @@ function checkKey(candidate: unknown, limits: KeySetLimits): ValidatedKey | stri
   if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) return 'key_ops does not include verify';
   if (jwk.alg !== undefined && !isAllowedAlg(jwk.alg)) return `alg ${JSON.stringify(String(jwk.alg).slice(0, 16))} is not allowed`;
   if (jwk.alg !== undefined && !keyMatchesAlg(jwk, jwk.alg)) return `alg ${jwk.alg} does not fit a ${jwk.kty} key${jwk.crv ? ` on ${jwk.crv}` : ''}`;
-  const publicJwk: JWK =
-    jwk.kty === 'RSA'
-      ? { kty: 'RSA', kid: jwk.kid, n: jwk.n, e: jwk.e }
-      : { kty: 'EC', kid: jwk.kid, crv: jwk.crv, x: jwk.x, y: jwk.y };
+  const publicJwk: JWK = jwk.kty === 'RSA' ? { kty: 'RSA', kid: jwk.kid, n: jwk.n, e: jwk.e } : { kty: 'EC', kid: jwk.kid, crv: jwk.crv, x: jwk.x, y: jwk.y };
   if (jwk.kty === 'EC' && EC_BITS[String(jwk.crv)] === undefined) return `unsupported curve ${JSON.stringify(String(jwk.crv).slice(0, 16))}`;
   const members = jwk.kty === 'RSA' ? [jwk.n, jwk.e] : [jwk.x, jwk.y];
   if (!members.every((m) => typeof m === 'string' && BASE64URL.test(m))) return 'malformed key material';

@@ -13,7 +13,10 @@ export type TrustFailure = 'kid_not_found' | 'jwks_unavailable';
 /** No usable key for an assertion. `message` may go to the auth event; it never holds token data. */
 export class TrustError extends Error {
   override name = 'TrustError';
-  constructor(readonly reason: TrustFailure, detail: string) {
+  constructor(
+    readonly reason: TrustFailure,
+    detail: string,
+  ) {
     super(detail);
   }
 }
@@ -60,7 +63,9 @@ interface Entry {
 export class IssuerKeyCache implements KeyResolver {
   private readonly entries = new Map<string, Entry>();
   private readonly now: () => number;
-  private readonly settings: Required<Pick<KeyCacheOptions, 'maxAgeMs' | 'unknownKidCooldownMs' | 'vanishedKeyGraceMs' | 'maxVanishedKeys' | 'staleLimitMs' | 'maxCachedIssuers'>>;
+  private readonly settings: Required<
+    Pick<KeyCacheOptions, 'maxAgeMs' | 'unknownKidCooldownMs' | 'vanishedKeyGraceMs' | 'maxVanishedKeys' | 'staleLimitMs' | 'maxCachedIssuers'>
+  >;
 
   constructor(private readonly options: KeyCacheOptions) {
     this.now = options.now ?? Date.now;

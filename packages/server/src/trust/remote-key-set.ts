@@ -35,7 +35,11 @@ export async function loadKeySet(issuer: Pick<Issuer, 'issuer_url' | 'jwks'>, op
   return validateKeySet(await fetchJson(jwksUri, fetchOptions), jwksUri, options.limits);
 }
 
-async function discoverJwksUri(issuer: Pick<Issuer, 'issuer_url'>, discoveryBase: string | null, fetchOptions: Parameters<typeof fetchJson>[1]): Promise<string> {
+async function discoverJwksUri(
+  issuer: Pick<Issuer, 'issuer_url'>,
+  discoveryBase: string | null,
+  fetchOptions: Parameters<typeof fetchJson>[1],
+): Promise<string> {
   const url = `${(discoveryBase ?? issuer.issuer_url).replace(/\/+$/, '')}/.well-known/openid-configuration`;
   const doc = await fetchJson(url, fetchOptions);
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
@@ -43,7 +47,10 @@ async function discoverJwksUri(issuer: Pick<Issuer, 'issuer_url'>, discoveryBase
   }
   const { issuer: named, jwks_uri: jwksUri } = doc as { issuer?: unknown; jwks_uri?: unknown };
   if (discoveryBase === null && named !== issuer.issuer_url) {
-    throw new FetchError('invalid_document', `${url}: discovery document names issuer ${JSON.stringify(String(named).slice(0, 200))}, expected ${issuer.issuer_url}`);
+    throw new FetchError(
+      'invalid_document',
+      `${url}: discovery document names issuer ${JSON.stringify(String(named).slice(0, 200))}, expected ${issuer.issuer_url}`,
+    );
   }
   if (typeof jwksUri !== 'string' || jwksUri.length === 0 || jwksUri.length > MAX_JWKS_URI_LENGTH) {
     throw new FetchError('invalid_document', `${url}: discovery document has no usable jwks_uri`);

@@ -23,7 +23,10 @@ export type FetchFailure =
 /** An outbound fetch failed. Messages name the URL and the cause, never the response body. */
 export class FetchError extends Error {
   override name = 'FetchError';
-  constructor(readonly code: FetchFailure, message: string) {
+  constructor(
+    readonly code: FetchFailure,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -68,11 +68,25 @@ describe('Admin API HTTP conventions', () => {
   });
 
   test('PageCursor limits and cursors: limit 0/101/abc → 400, bad cursor → 400, pages chain without overlap', async () => {
-    for (const q of ['limit=0', 'limit=101', 'limit=abc', 'limit=-1', 'limit=5.5', 'limit=1e1', 'page=not-a-cursor', 'page=eyJ4IjoxfQ', 'include_archived=maybe']) {
+    for (const q of [
+      'limit=0',
+      'limit=101',
+      'limit=abc',
+      'limit=-1',
+      'limit=5.5',
+      'limit=1e1',
+      'page=not-a-cursor',
+      'page=eyJ4IjoxfQ',
+      'include_archived=maybe',
+    ]) {
       const message = expectError(await adminCall(server, 'GET', `/v1/organizations/service_accounts?${q}`), 400, 'invalid_request_error');
       assert.match(message, /^(limit|page|include_archived):/);
     }
-    for (const path of ['/v1/organizations/federation_issuers?limit=0', '/v1/organizations/federation_rules?limit=101', '/v1/organizations/federation_rules?page=%%%']) {
+    for (const path of [
+      '/v1/organizations/federation_issuers?limit=0',
+      '/v1/organizations/federation_rules?limit=101',
+      '/v1/organizations/federation_rules?page=%%%',
+    ]) {
       expectError(await adminCall(server, 'GET', path), 400, 'invalid_request_error');
     }
     for (let i = 0; i < 5; i++) await createAccount(server, `page-sa-${i}`);
@@ -100,12 +114,18 @@ describe('Admin API HTTP conventions', () => {
     assert.equal(first.has_more, false);
     assert.deepEqual(first.data.map((w: { id: string }) => w.id).slice(-3), ids, 'oldest first');
     const one = expectOk(await adminCall(server, 'GET', `/v1/organizations/workspaces?limit=1&after_id=${ids[0]}`));
-    assert.deepEqual(one.data.map((w: { id: string }) => w.id), [ids[1]]);
+    assert.deepEqual(
+      one.data.map((w: { id: string }) => w.id),
+      [ids[1]],
+    );
     assert.equal(one.has_more, true);
     assert.equal(one.first_id, ids[1]);
     assert.equal(one.last_id, ids[1]);
     const repeated = expectOk(await adminCall(server, 'GET', `/v1/organizations/workspaces?ids=${ids[0]}&ids=${ids[2]}`));
-    assert.deepEqual(repeated.data.map((w: { id: string }) => w.id), [ids[0], ids[2]]);
+    assert.deepEqual(
+      repeated.data.map((w: { id: string }) => w.id),
+      [ids[0], ids[2]],
+    );
     const empty = expectOk(await adminCall(server, 'GET', '/v1/organizations/workspaces?ids[]=wrkspc_01none'));
     assert.deepEqual(empty, { data: [], has_more: false, first_id: null, last_id: null });
   });
@@ -115,8 +135,17 @@ describe('Admin API HTTP conventions', () => {
     expectError(await call(server, 'POST', '/v1/organizations/service_accounts', { headers, raw: '{"name":' }), 400, 'invalid_request_error');
     expectError(await call(server, 'POST', '/v1/organizations/service_accounts', { headers, raw: '[]' }), 400, 'invalid_request_error');
     expectError(await call(server, 'POST', '/v1/organizations/service_accounts', { headers, raw: 'null' }), 400, 'invalid_request_error');
-    expectError(await call(server, 'POST', '/v1/organizations/service_accounts', { headers: { ...headers, 'content-type': 'text/plain' }, raw: 'name=x' }), 400, 'invalid_request_error', /^body: must be object/);
-    expectError(await call(server, 'POST', '/v1/organizations/service_accounts', { headers: { ...headers, 'content-type': 'application/xml' }, raw: '<a/>' }), 415, 'invalid_request_error');
+    expectError(
+      await call(server, 'POST', '/v1/organizations/service_accounts', { headers: { ...headers, 'content-type': 'text/plain' }, raw: 'name=x' }),
+      400,
+      'invalid_request_error',
+      /^body: must be object/,
+    );
+    expectError(
+      await call(server, 'POST', '/v1/organizations/service_accounts', { headers: { ...headers, 'content-type': 'application/xml' }, raw: '<a/>' }),
+      415,
+      'invalid_request_error',
+    );
     const huge = JSON.stringify({ name: 'big', description: 'x'.repeat(300 * 1024) });
     expectError(await call(server, 'POST', '/v1/organizations/service_accounts', { headers, raw: huge }), 413, 'request_too_large');
   });

@@ -46,7 +46,11 @@ describe('federation issuers: validation', () => {
     ['explicit_url url number', () => ({ ...base, jwks: { type: 'explicit_url', url: 5 } }), /^jwks\.url: must be string/],
     ['ca_cert_pem too long', () => ({ ...base, jwks: { type: 'discovery', ca_cert_pem: 'x'.repeat(8193) } }), /^jwks\.ca_cert_pem: must be at most 8192/],
     ['ca_cert_pem not PEM', () => ({ ...base, jwks: { type: 'discovery', ca_cert_pem: 'hello' } }), /^jwks\.ca_cert_pem: must be a PEM/],
-    ['ca_cert_pem garbage PEM', () => ({ ...base, jwks: { type: 'discovery', ca_cert_pem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' } }), /^jwks\.ca_cert_pem: could not be parsed/],
+    [
+      'ca_cert_pem garbage PEM',
+      () => ({ ...base, jwks: { type: 'discovery', ca_cert_pem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' } }),
+      /^jwks\.ca_cert_pem: could not be parsed/,
+    ],
     ['inline keys wrapped object', () => inline({ keys: [rsaJwk] }), /^jwks\.keys: must be an array/],
     ['inline keys empty', () => inline([]), /^jwks\.keys: must hold 1-100/],
     ['inline 101 keys', () => inline(Array.from({ length: 101 }, (_, i) => ({ ...rsaJwk, kid: `k${i}` }))), /^jwks\.keys: must hold 1-100/],
@@ -58,7 +62,11 @@ describe('federation issuers: validation', () => {
     ['inline OKP key', () => inline([{ kty: 'OKP', kid: 'o', crv: 'Ed25519', x: 'AAAA' }]), /^jwks\.keys\.0\.kty:/],
     ['inline EC bad curve', () => inline([{ kty: 'EC', kid: 'e', crv: 'secp256k1', x: 'AA', y: 'AA' }]), /^jwks\.keys\.0\.crv:/],
     ['inline EC not on curve', () => inline([{ kty: 'EC', kid: 'e', crv: 'P-256', x: 'AAAA', y: 'AAAA' }]), /^jwks\.keys\.0: is not a valid EC public key/],
-    ['inline RSA 512-bit modulus', () => inline([{ kty: 'RSA', kid: 'r', e: 'AQAB', n: 'x'.repeat(86) }]), /^jwks\.keys\.0: RSA keys must be at least 2048 bits/],
+    [
+      'inline RSA 512-bit modulus',
+      () => inline([{ kty: 'RSA', kid: 'r', e: 'AQAB', n: 'x'.repeat(86) }]),
+      /^jwks\.keys\.0: RSA keys must be at least 2048 bits/,
+    ],
     ['inline encryption key', () => inline([{ ...rsaJwk, use: 'enc' }]), /^jwks\.keys\.0\.use:/],
   ];
   for (const [label, body, message] of invalidCreates) {
@@ -68,7 +76,13 @@ describe('federation issuers: validation', () => {
   }
 
   test('valid key sources are stored and presented exactly', async () => {
-    const withCa = expectOk(await adminCall(server, 'POST', PATH, { ...base, name: 'with-ca', jwks: { type: 'explicit_url', url: 'https://keys.example.com/jwks', ca_cert_pem: caPem } }));
+    const withCa = expectOk(
+      await adminCall(server, 'POST', PATH, {
+        ...base,
+        name: 'with-ca',
+        jwks: { type: 'explicit_url', url: 'https://keys.example.com/jwks', ca_cert_pem: caPem },
+      }),
+    );
     assert.deepEqual(withCa.jwks, { type: 'explicit_url', url: 'https://keys.example.com/jwks', ca_cert_pem: caPem });
     const inlineIssuer = expectOk(await adminCall(server, 'POST', PATH, { ...inline([rsaJwk]), name: 'inline-ok' }));
     assert.deepEqual(inlineIssuer.jwks, { type: 'inline', keys: [rsaJwk] });
@@ -76,12 +90,16 @@ describe('federation issuers: validation', () => {
 
   test('update: null leaves fields unchanged, jwks is replaced whole, archived → 400', async () => {
     const created = expectOk(await adminCall(server, 'POST', PATH, { ...base, name: 'upd', check_jti: false, max_jwt_lifetime_seconds: 120 }));
-    const same = expectOk(await adminCall(server, 'POST', `${PATH}/${created.id}`, { name: null, issuer_url: null, jwks: null, check_jti: null, max_jwt_lifetime_seconds: null }));
+    const same = expectOk(
+      await adminCall(server, 'POST', `${PATH}/${created.id}`, { name: null, issuer_url: null, jwks: null, check_jti: null, max_jwt_lifetime_seconds: null }),
+    );
     assert.equal(same.name, 'upd');
     assert.equal(same.check_jti, false);
     assert.equal(same.max_jwt_lifetime_seconds, 120);
     assert.deepEqual(same.jwks, created.jwks);
-    const replaced = expectOk(await adminCall(server, 'POST', `${PATH}/${created.id}`, { jwks: { type: 'discovery', discovery_base: 'https://disco.example.com' } }));
+    const replaced = expectOk(
+      await adminCall(server, 'POST', `${PATH}/${created.id}`, { jwks: { type: 'discovery', discovery_base: 'https://disco.example.com' } }),
+    );
     assert.deepEqual(replaced.jwks, { type: 'discovery', discovery_base: 'https://disco.example.com', ca_cert_pem: null });
     for (const [body, message] of [
       [{ jwks_polling_disabled: true }, /^jwks_polling_disabled: only false/],
@@ -125,9 +143,21 @@ describe('federation issuers: outbound URL policy without an allow-list', () => 
     ['credentials in URL', { issuer_url: 'https://user:pw@idp.example.com' }, /^issuer_url: must not contain credentials/],
     ['not a URL', { issuer_url: 'idp.example.com' }, /^issuer_url: must be an absolute URL/],
     ['file scheme', { issuer_url: 'file:///etc/passwd' }, /^issuer_url: url must use https/],
-    ['discovery_base private', { issuer_url: 'https://idp.example.com', jwks: { type: 'discovery', discovery_base: 'https://192.168.1.10' } }, /^jwks\.discovery_base:/],
-    ['explicit url http', { issuer_url: 'https://idp.example.com', jwks: { type: 'explicit_url', url: 'http://keys.example.com/jwks' } }, /^jwks\.url: url must use https/],
-    ['explicit url port', { issuer_url: 'https://idp.example.com', jwks: { type: 'explicit_url', url: 'https://keys.example.com:8443/jwks' } }, /^jwks\.url: url must use port 443/],
+    [
+      'discovery_base private',
+      { issuer_url: 'https://idp.example.com', jwks: { type: 'discovery', discovery_base: 'https://192.168.1.10' } },
+      /^jwks\.discovery_base:/,
+    ],
+    [
+      'explicit url http',
+      { issuer_url: 'https://idp.example.com', jwks: { type: 'explicit_url', url: 'http://keys.example.com/jwks' } },
+      /^jwks\.url: url must use https/,
+    ],
+    [
+      'explicit url port',
+      { issuer_url: 'https://idp.example.com', jwks: { type: 'explicit_url', url: 'https://keys.example.com:8443/jwks' } },
+      /^jwks\.url: url must use port 443/,
+    ],
   ];
   for (const [label, fields, message] of dialled) {
     test(`rejects ${label}`, async () => {
@@ -137,15 +167,34 @@ describe('federation issuers: outbound URL policy without an allow-list', () => 
 
   test('URLs that are never dialled are only compared, so internal issuer URLs are fine there', async () => {
     const jwk = (await newSigningKey('ES256', 'ec-1')).publicJwk;
-    const asInline = expectOk(await adminCall(server, 'POST', PATH, { name: 'internal-inline', issuer_url: 'http://10.0.0.1:8080/realm', jwks: { type: 'inline', keys: [jwk] } }));
+    const asInline = expectOk(
+      await adminCall(server, 'POST', PATH, { name: 'internal-inline', issuer_url: 'http://10.0.0.1:8080/realm', jwks: { type: 'inline', keys: [jwk] } }),
+    );
     assert.equal(asInline.issuer_url, 'http://10.0.0.1:8080/realm');
-    expectOk(await adminCall(server, 'POST', PATH, { name: 'internal-explicit', issuer_url: 'https://localhost:8443', jwks: { type: 'explicit_url', url: 'https://keys.example.com/jwks' } }));
-    expectOk(await adminCall(server, 'POST', PATH, { name: 'internal-base', issuer_url: 'http://kubernetes.default.svc', jwks: { type: 'discovery', discovery_base: 'https://oidc.example.com/cluster' } }));
+    expectOk(
+      await adminCall(server, 'POST', PATH, {
+        name: 'internal-explicit',
+        issuer_url: 'https://localhost:8443',
+        jwks: { type: 'explicit_url', url: 'https://keys.example.com/jwks' },
+      }),
+    );
+    expectOk(
+      await adminCall(server, 'POST', PATH, {
+        name: 'internal-base',
+        issuer_url: 'http://kubernetes.default.svc',
+        jwks: { type: 'discovery', discovery_base: 'https://oidc.example.com/cluster' },
+      }),
+    );
   });
 
   test('updating the issuer_url re-applies the policy when discovery dials it', async () => {
     const created = expectOk(await adminCall(server, 'POST', PATH, { name: 'repoint', issuer_url: 'https://idp.example.com' }));
     expectError(await adminCall(server, 'POST', `${PATH}/${created.id}`, { issuer_url: 'https://10.1.2.3' }), 400, 'invalid_request_error', /^issuer_url:/);
-    expectError(await adminCall(server, 'POST', `${PATH}/${created.id}`, { jwks: { type: 'explicit_url', url: 'https://127.0.0.1/jwks' } }), 400, 'invalid_request_error', /^jwks\.url:/);
+    expectError(
+      await adminCall(server, 'POST', `${PATH}/${created.id}`, { jwks: { type: 'explicit_url', url: 'https://127.0.0.1/jwks' } }),
+      400,
+      'invalid_request_error',
+      /^jwks\.url:/,
+    );
   });
 });

@@ -26,7 +26,11 @@ describe('federation rules: validation and semantics', () => {
     expectOk(await adminCall(server, 'POST', `/v1/organizations/federation_issuers/${archivedIssuerId}/archive`));
     const jwk = (await newSigningKey('RS256', 'gh')).publicJwk;
     githubIssuerId = expectOk(
-      await adminCall(server, 'POST', '/v1/organizations/federation_issuers', { name: 'github', issuer_url: 'https://token.actions.githubusercontent.com', jwks: { type: 'inline', keys: [jwk] } }),
+      await adminCall(server, 'POST', '/v1/organizations/federation_issuers', {
+        name: 'github',
+        issuer_url: 'https://token.actions.githubusercontent.com',
+        jwks: { type: 'inline', keys: [jwk] },
+      }),
     ).id;
     accountId = await createAccount(server, 'rules-dev');
     adminAccountId = await createAccount(server, 'rules-admin', 'admin');
@@ -75,8 +79,16 @@ describe('federation rules: validation and semantics', () => {
     ['target without id', (b) => ({ ...b, target: { type: 'service_account' } }), /^target\.service_account_id: Field required/],
     ['unknown issuer', (b) => ({ ...b, issuer_id: 'fdis_01Unknown000000000000000' }), /^issuer_id: federation issuer .* not found/],
     ['archived issuer', (b) => ({ ...b, issuer_id: archivedIssuerId }), /^issuer_id: .* is archived/],
-    ['unknown service account', (b) => ({ ...b, target: { type: 'service_account', service_account_id: 'svac_01Unknown000000000000000' } }), /^target\.service_account_id: .* not found/],
-    ['archived service account', (b) => ({ ...b, target: { type: 'service_account', service_account_id: archivedAccountId } }), /^target\.service_account_id: .* is archived/],
+    [
+      'unknown service account',
+      (b) => ({ ...b, target: { type: 'service_account', service_account_id: 'svac_01Unknown000000000000000' } }),
+      /^target\.service_account_id: .* not found/,
+    ],
+    [
+      'archived service account',
+      (b) => ({ ...b, target: { type: 'service_account', service_account_id: archivedAccountId } }),
+      /^target\.service_account_id: .* is archived/,
+    ],
     ['workspace_id missing without applies_to_all', ({ workspace_id: _w, ...rest }) => rest, /^workspace_id: Field required unless/],
     ['workspace_id "default"', (b) => ({ ...b, workspace_id: 'default' }), /^workspace_id: "default" is only accepted at token exchange/],
     ['unknown workspace', (b) => ({ ...b, workspace_id: 'wrkspc_01Unknown00000000000000' }), /^workspace_id: workspace .* not found/],
@@ -92,9 +104,19 @@ describe('federation rules: validation and semantics', () => {
   }
 
   test('valid edge cases: org:admin for an admin SA, empty attributes, tenant-pinned GitHub rule, applies_to_all', async () => {
-    const admin = await createRule(server, { ...base(), name: 'r-admin', oauth_scope: 'org:admin', target: { type: 'service_account', service_account_id: adminAccountId } });
+    const admin = await createRule(server, {
+      ...base(),
+      name: 'r-admin',
+      oauth_scope: 'org:admin',
+      target: { type: 'service_account', service_account_id: adminAccountId },
+    });
     assert.equal(admin.oauth_scope, 'org:admin');
-    const spaced = await createRule(server, { ...base(), name: 'r-spaced', oauth_scope: ' workspace:inference  workspace:developer workspace:inference', attributes: {} });
+    const spaced = await createRule(server, {
+      ...base(),
+      name: 'r-spaced',
+      oauth_scope: ' workspace:inference  workspace:developer workspace:inference',
+      attributes: {},
+    });
     assert.equal(spaced.oauth_scope, 'workspace:inference workspace:developer', 'normalised scope string');
     assert.equal(spaced.attributes, null);
     const gh = await createRule(server, { ...base(), name: 'r-gh', issuer_id: githubIssuerId, match: { subject_prefix: 'repo:acme/app:*' } });
@@ -105,7 +127,17 @@ describe('federation rules: validation and semantics', () => {
 
   test('update semantics: null unchanged, description null clears, issuer_id ignored, references re-checked', async () => {
     const rule = await createRule(server, { ...base(), name: 'r-upd', description: 'd', token_lifetime_seconds: 900 });
-    const same = expectOk(await adminCall(server, 'POST', `${PATH}/${rule.id}`, { name: null, match: null, target: null, oauth_scope: null, token_lifetime_seconds: null, workspace_id: null, applies_to_all_workspaces: null }));
+    const same = expectOk(
+      await adminCall(server, 'POST', `${PATH}/${rule.id}`, {
+        name: null,
+        match: null,
+        target: null,
+        oauth_scope: null,
+        token_lifetime_seconds: null,
+        workspace_id: null,
+        applies_to_all_workspaces: null,
+      }),
+    );
     for (const key of ['name', 'match', 'target', 'oauth_scope', 'token_lifetime_seconds', 'workspace_ids', 'applies_to_all_workspaces', 'description']) {
       assert.deepEqual(same[key], rule[key], key);
     }
@@ -138,7 +170,12 @@ describe('federation rules: validation and semantics', () => {
     expectError(await adminCall(server, 'POST', `${PATH}/${rule.id}`, { workspace_id: workspaceId }), 400, 'invalid_request_error', /more than one workspace/);
 
     const global = await createRule(server, { ...base(), name: 'r-global', workspace_id: undefined, applies_to_all_workspaces: true });
-    expectError(await adminCall(server, 'POST', `${PATH}/${global.id}`, { applies_to_all_workspaces: false }), 400, 'invalid_request_error', /^applies_to_all_workspaces:/);
+    expectError(
+      await adminCall(server, 'POST', `${PATH}/${global.id}`, { applies_to_all_workspaces: false }),
+      400,
+      'invalid_request_error',
+      /^applies_to_all_workspaces:/,
+    );
     const narrowed = expectOk(await adminCall(server, 'POST', `${PATH}/${global.id}`, { applies_to_all_workspaces: false, workspace_id: workspaceId }));
     assert.deepEqual([narrowed.applies_to_all_workspaces, narrowed.workspace_ids], [false, [workspaceId]]);
   });
@@ -156,7 +193,10 @@ describe('federation rules: validation and semantics', () => {
     }
     expectError(await adminCall(server, 'POST', `${PATH}/fdrl_01Unknown000000000000000/workspaces`, { workspace_id: workspaceId }), 404, 'not_found_error');
     const listed = expectOk(await adminCall(server, 'GET', `${PATH}/${rule.id}/workspaces?limit=0&page=whatever`));
-    assert.deepEqual(listed.data.map((e: { workspace_id: string; workspace_name: string }) => [e.workspace_id, e.workspace_name]), [[workspaceId, 'rules-ws']]);
+    assert.deepEqual(
+      listed.data.map((e: { workspace_id: string; workspace_name: string }) => [e.workspace_id, e.workspace_name]),
+      [[workspaceId, 'rules-ws']],
+    );
     assert.equal(listed.next_page, null);
     expectOk(await adminCall(server, 'DELETE', `${PATH}/${rule.id}/workspaces/wrkspc_01NeverEnabled000000000`));
     expectOk(await adminCall(server, 'POST', `${PATH}/${rule.id}/archive`));
@@ -170,9 +210,15 @@ describe('federation rules: validation and semantics', () => {
     const gone = await createRule(server, { ...base(), name: 'r-filter-b', issuer_id: other });
     expectOk(await adminCall(server, 'POST', `${PATH}/${gone.id}/archive`));
     const live = expectOk(await adminCall(server, 'GET', `${PATH}?issuer_id=${other}`));
-    assert.deepEqual(live.data.map((r: { id: string }) => r.id), [kept.id]);
+    assert.deepEqual(
+      live.data.map((r: { id: string }) => r.id),
+      [kept.id],
+    );
     const all = expectOk(await adminCall(server, 'GET', `${PATH}?issuer_id=${other}&include_archived=true`));
-    assert.deepEqual(all.data.map((r: { id: string }) => r.id), [gone.id, kept.id]);
+    assert.deepEqual(
+      all.data.map((r: { id: string }) => r.id),
+      [gone.id, kept.id],
+    );
   });
 
   test('changing an issuer_url to a shared platform is refused while a live rule would not pin the tenant', async () => {

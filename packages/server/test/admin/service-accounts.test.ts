@@ -33,15 +33,24 @@ describe('service accounts, workspaces and memberships', () => {
 
   test('service account update: name is immutable (400), role null unchanged, archived → 400, archive blocked by live rules', async () => {
     const id = await createAccount(server, 'sa-upd');
-    expectError(await adminCall(server, 'POST', `${SA}/${id}`, { name: 'sa-upd' }), 400, 'invalid_request_error', /^name: a service account name cannot be changed/);
+    expectError(
+      await adminCall(server, 'POST', `${SA}/${id}`, { name: 'sa-upd' }),
+      400,
+      'invalid_request_error',
+      /^name: a service account name cannot be changed/,
+    );
     expectError(await adminCall(server, 'POST', `${SA}/${id}`, { organization_role: 'root' }), 400, 'invalid_request_error', /^organization_role:/);
     const same = expectOk(await adminCall(server, 'POST', `${SA}/${id}`, { organization_role: null, description: 'now' }));
     assert.deepEqual([same.organization_role, same.description], ['developer', 'now']);
 
     const issuerId = await createIssuer(server, 'sa-upd-iss', 'https://127.0.0.1/sa');
     const rule = await createRule(server, {
-      name: 'sa-upd-rule', issuer_id: issuerId, match: { subject_prefix: 'x' }, oauth_scope: 'workspace:inference',
-      target: { type: 'service_account', service_account_id: id }, applies_to_all_workspaces: true,
+      name: 'sa-upd-rule',
+      issuer_id: issuerId,
+      match: { subject_prefix: 'x' },
+      oauth_scope: 'workspace:inference',
+      target: { type: 'service_account', service_account_id: id },
+      applies_to_all_workspaces: true,
     });
     expectError(await adminCall(server, 'POST', `${SA}/${id}/archive`), 400, 'invalid_request_error', /live federation rule/);
     expectOk(await adminCall(server, 'POST', `/v1/organizations/federation_rules/${rule.id}/archive`));
@@ -56,7 +65,10 @@ describe('service accounts, workspaces and memberships', () => {
     const list = async () => expectOk(await adminCall(server, 'GET', `${SA}/${id}/workspaces?limit=1`));
 
     let page = await list();
-    assert.deepEqual(page.data.map((m: { workspace_id: string; implicit: boolean }) => [m.workspace_id, m.implicit]), [[defaultWs, true]]);
+    assert.deepEqual(
+      page.data.map((m: { workspace_id: string; implicit: boolean }) => [m.workspace_id, m.implicit]),
+      [[defaultWs, true]],
+    );
     assert.equal(page.next_page, null);
 
     expectOk(await adminCall(server, 'POST', `${SA}/${id}/workspaces`, { workspace_id: ws, workspace_role: 'workspace_developer' }));
@@ -75,13 +87,30 @@ describe('service accounts, workspaces and memberships', () => {
     // Deleting the implicit membership is a 200 no-op.
     expectOk(await adminCall(server, 'DELETE', `${SA}/${id}/workspaces/${defaultWs}`));
     assert.equal(expectOk(await adminCall(server, 'GET', `${WS}/${defaultWs}/service_accounts/${id}`)).implicit, true);
-    expectError(await adminCall(server, 'POST', `${WS}/${defaultWs}/service_accounts/${id}`, { workspace_role: 'workspace_admin' }), 404, 'not_found_error', /implicit/);
+    expectError(
+      await adminCall(server, 'POST', `${WS}/${defaultWs}/service_accounts/${id}`, { workspace_role: 'workspace_admin' }),
+      404,
+      'not_found_error',
+      /implicit/,
+    );
 
     const bad: Array<[string, string, Record<string, unknown>, number, RegExp]> = [
       ['POST', `${SA}/${id}/workspaces`, { workspace_id: ws, workspace_role: 'workspace_billing' }, 400, /^workspace_role: must be one of/],
       ['POST', `${SA}/${id}/workspaces`, { workspace_id: ws }, 400, /^workspace_role: Field required/],
-      ['POST', `${SA}/${id}/workspaces`, { workspace_id: 'wrkspc_01Nope0000000000000000', workspace_role: 'workspace_user' }, 400, /^workspace_id: workspace .* not found/],
-      ['POST', `${WS}/${ws}/service_accounts`, { service_account_id: 'svac_01Nope000000000000000000', workspace_role: 'workspace_user' }, 400, /^service_account_id: .* not found/],
+      [
+        'POST',
+        `${SA}/${id}/workspaces`,
+        { workspace_id: 'wrkspc_01Nope0000000000000000', workspace_role: 'workspace_user' },
+        400,
+        /^workspace_id: workspace .* not found/,
+      ],
+      [
+        'POST',
+        `${WS}/${ws}/service_accounts`,
+        { service_account_id: 'svac_01Nope000000000000000000', workspace_role: 'workspace_user' },
+        400,
+        /^service_account_id: .* not found/,
+      ],
       ['POST', `${WS}/${ws}/service_accounts`, { service_account_id: id, workspace_role: 7 }, 400, /^workspace_role:/],
       ['GET', `${WS}/${ws}/service_accounts/svac_01Nope000000000000000000`, {}, 404, /not found/],
       ['DELETE', `${SA}/svac_01Nope000000000000000000/workspaces/${ws}`, {}, 404, /not found/],
@@ -124,10 +153,25 @@ describe('service accounts, workspaces and memberships', () => {
     assert.ok(firstPage.next_page);
     expectOk(await adminCall(server, 'POST', `${SA}/${id}/archive`));
     assert.deepEqual(expectOk(await adminCall(server, 'GET', `${SA}/${id}/workspaces`)), { data: [], next_page: null });
-    expectError(await adminCall(server, 'GET', `${SA}/${id}/workspaces?page=${encodeURIComponent(firstPage.next_page)}`), 400, 'invalid_request_error', /^page:/);
-    expectError(await adminCall(server, 'POST', `${WS}/${ws}/service_accounts`, { service_account_id: id, workspace_role: 'workspace_user' }), 400, 'invalid_request_error', /archived/);
+    expectError(
+      await adminCall(server, 'GET', `${SA}/${id}/workspaces?page=${encodeURIComponent(firstPage.next_page)}`),
+      400,
+      'invalid_request_error',
+      /^page:/,
+    );
+    expectError(
+      await adminCall(server, 'POST', `${WS}/${ws}/service_accounts`, { service_account_id: id, workspace_role: 'workspace_user' }),
+      400,
+      'invalid_request_error',
+      /archived/,
+    );
     expectError(await adminCall(server, 'GET', `${WS}/${ws}/service_accounts/${id}`), 404, 'not_found_error');
-    expectError(await adminCall(server, 'POST', `${WS}/${ws}/service_accounts/${id}`, { workspace_role: 'workspace_admin' }), 400, 'invalid_request_error', /archived/);
+    expectError(
+      await adminCall(server, 'POST', `${WS}/${ws}/service_accounts/${id}`, { workspace_role: 'workspace_admin' }),
+      400,
+      'invalid_request_error',
+      /archived/,
+    );
     const mirror = expectOk(await adminCall(server, 'GET', `${WS}/${ws}/service_accounts`));
     assert.ok(!mirror.data.some((m: { service_account_id: string }) => m.service_account_id === id), 'archived accounts are omitted');
   });
@@ -139,7 +183,11 @@ describe('service accounts, workspaces and memberships', () => {
     ['tags with number values', { name: 'w', tags: { a: 1 } }, /^tags\.a: must be string/],
     ['reserved tag prefix', { name: 'w', tags: { 'anthropic-x': 'y' } }, /^tags: key "anthropic-x" may not begin/],
     ['unknown inference geo', { name: 'w', data_residency: { allowed_inference_geos: ['eu'] } }, /^data_residency\.allowed_inference_geos/],
-    ['default geo not allowed', { name: 'w', data_residency: { allowed_inference_geos: ['us'], default_inference_geo: 'global' } }, /^data_residency\.default_inference_geo/],
+    [
+      'default geo not allowed',
+      { name: 'w', data_residency: { allowed_inference_geos: ['us'], default_inference_geo: 'global' } },
+      /^data_residency\.default_inference_geo/,
+    ],
     ['workspace_geo other than us', { name: 'w', data_residency: { workspace_geo: 'eu' } }, /^data_residency\.workspace_geo/],
     ['external_key_id (CMEK unsupported)', { name: 'w', external_key_id: 'key_1' }, /^external_key_id: .* not supported/],
     ['user_profile_id unsupported', { name: 'w', user_profile_id: 'uprof_1' }, /^user_profile_id: .* not supported/],

@@ -13,7 +13,10 @@ describe('openwif admin commands (real binary against a real server)', () => {
   after(async () => server.close());
 
   it('creates, lists and gets an issuer; --json is parseable', async () => {
-    const created = await runCli(['issuers', 'create', '--name', 'gh-actions', '--issuer-url', 'https://token.actions.githubusercontent.com', '--max-jwt-lifetime', '900', '--json'], { env });
+    const created = await runCli(
+      ['issuers', 'create', '--name', 'gh-actions', '--issuer-url', 'https://token.actions.githubusercontent.com', '--max-jwt-lifetime', '900', '--json'],
+      { env },
+    );
     assert.equal(created.code, 0, created.stderr);
     const issuer = JSON.parse(created.stdout);
     assert.match(issuer.id, /^fdis_/);
@@ -84,7 +87,22 @@ describe('openwif admin commands (real binary against a real server)', () => {
     const sas = JSON.parse((await runCli(['service-accounts', 'list', '--json'], { env })).stdout);
     const workspaceId = (await runCli(['workspaces', 'list', '--json'], { env })).stdout;
     const defaultWorkspace = JSON.parse(workspaceId).find((w: { name: string }) => w.name === 'Default');
-    const args = ['rules', 'create', '--name', 'gh-deploy', '--issuer', issuers[0].id, '--service-account', sas[0].id, '--scope', 'workspace:inference', '--audience', 'https://api.anthropic.com', '--workspace', defaultWorkspace.id];
+    const args = [
+      'rules',
+      'create',
+      '--name',
+      'gh-deploy',
+      '--issuer',
+      issuers[0].id,
+      '--service-account',
+      sas[0].id,
+      '--scope',
+      'workspace:inference',
+      '--audience',
+      'https://api.anthropic.com',
+      '--workspace',
+      defaultWorkspace.id,
+    ];
     const created = await runCli([...args, '--subject-prefix', 'repo:acme/api:*', '--json'], { env });
     assert.equal(created.code, 0, created.stderr);
     const rule = JSON.parse(created.stdout);

@@ -75,14 +75,27 @@ describe('openwif plan / apply / export (real binary against a real server)', ()
 
   it('plan shows an update as a field diff, and --prune archives what the file dropped', async () => {
     const file = join(dir, 'changed.yaml');
-    writeFileSync(file, CONFIG.replace('token_lifetime_seconds: 600', 'token_lifetime_seconds: 900').replace('workspaces: [Default, team-a]', 'workspaces: [team-a]'));
+    writeFileSync(
+      file,
+      CONFIG.replace('token_lifetime_seconds: 600', 'token_lifetime_seconds: 900').replace('workspaces: [Default, team-a]', 'workspaces: [team-a]'),
+    );
     const plan = await runCli(['plan', '-f', file], { env });
     assert.equal(plan.code, 0, plan.stderr);
     assert.match(plan.stdout, /^~ rule gh-main\n {4}token_lifetime_seconds: 600 → 900$/m);
     assert.match(plan.stdout, /^- rule gh-main disabled in workspace Default$/m);
 
     const withoutRule = join(dir, 'no-rule.json');
-    writeFileSync(withoutRule, JSON.stringify({ issuers: [{ name: 'github', issuer_url: 'https://token.actions.githubusercontent.com' }], service_accounts: [{ name: 'deployer', description: 'CI deployments' }] }, null, 2));
+    writeFileSync(
+      withoutRule,
+      JSON.stringify(
+        {
+          issuers: [{ name: 'github', issuer_url: 'https://token.actions.githubusercontent.com' }],
+          service_accounts: [{ name: 'deployer', description: 'CI deployments' }],
+        },
+        null,
+        2,
+      ),
+    );
     const unpruned = await runCli(['plan', '-f', withoutRule], { env });
     assert.match(unpruned.stdout, /No changes: the server matches the file\./);
     assert.match(unpruned.stdout, /1 object\(s\) on the server are not in the file .*--prune/);
@@ -106,7 +119,10 @@ describe('openwif plan / apply / export (real binary against a real server)', ()
 
   it('validation errors name file:line and exit 2 without touching the server', async () => {
     const file = join(dir, 'broken.yaml');
-    writeFileSync(file, CONFIG.replace('    issuer: github', '    issuer: gitlab').replace('oauth_scope: workspace:inference', 'oauth_scop: workspace:inference'));
+    writeFileSync(
+      file,
+      CONFIG.replace('    issuer: github', '    issuer: gitlab').replace('oauth_scope: workspace:inference', 'oauth_scop: workspace:inference'),
+    );
     const result = await runCli(['apply', '-f', file], { env });
     assert.equal(result.code, 2);
     assert.match(result.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:13: rules\\[0\\]\\.issuer: issuer "gitlab" is not declared`));

@@ -37,7 +37,24 @@ describe('openwif token (real binary)', () => {
   it('decodes an Entra v1.0 managed-identity token with dates and "expires in"', async () => {
     const token = await sign(
       { typ: 'JWT', kid: 'nOo3ZDrODXEK1jKWhXslHR_KXEg', x5t: 'nOo3ZDrODXEK1jKWhXslHR_KXEg' },
-      { aud: 'api://openwif', iss: `https://sts.windows.net/${TENANT}/`, iat: now - 60, nbf: now - 60, exp: now + 3540, aio: 'E2ZgYLi', appid: CLIENT_ID, appidacr: '2', idp: `https://sts.windows.net/${TENANT}/`, oid: OID, rh: '0.AX', sub: OID, tid: TENANT, uti: 'x9Q', ver: '1.0', xms_mirid: '/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/worker' },
+      {
+        aud: 'api://openwif',
+        iss: `https://sts.windows.net/${TENANT}/`,
+        iat: now - 60,
+        nbf: now - 60,
+        exp: now + 3540,
+        aio: 'E2ZgYLi',
+        appid: CLIENT_ID,
+        appidacr: '2',
+        idp: `https://sts.windows.net/${TENANT}/`,
+        oid: OID,
+        rh: '0.AX',
+        sub: OID,
+        tid: TENANT,
+        uti: 'x9Q',
+        ver: '1.0',
+        xms_mirid: '/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/worker',
+      },
     );
     const file = join(dir, 'entra-v1.jwt');
     writeFileSync(file, `${token}\n`);
@@ -54,7 +71,20 @@ describe('openwif token (real binary)', () => {
   it('decodes an expired Entra v2.0 token from stdin and says EXPIRED; --json carries the times', async () => {
     const token = await sign(
       { typ: 'JWT', kid: 'L1KfKFI_jnXbwWc22xZxw1sUHH0' },
-      { aud: 'c9a8b7f6-0000-4000-8000-000000000001', iss: `https://login.microsoftonline.com/${TENANT}/v2.0`, iat: now - 7300, nbf: now - 7300, exp: now - 3700, azp: CLIENT_ID, azpacr: '2', oid: OID, sub: OID, tid: TENANT, idtyp: 'app', ver: '2.0' },
+      {
+        aud: 'c9a8b7f6-0000-4000-8000-000000000001',
+        iss: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+        iat: now - 7300,
+        nbf: now - 7300,
+        exp: now - 3700,
+        azp: CLIENT_ID,
+        azpacr: '2',
+        oid: OID,
+        sub: OID,
+        tid: TENANT,
+        idtyp: 'app',
+        ver: '2.0',
+      },
     );
     const result = await runCli(['token', 'decode', '-', '--json'], { stdin: token });
     assert.equal(result.code, 0, result.stderr);
@@ -69,8 +99,19 @@ describe('openwif token (real binary)', () => {
     const token = await sign(
       { kid: 'xCgmL1Hj0tBqXzm8yQ1mJ2X7yqvRg8Pp3Ywq7QKmR7M' },
       {
-        aud: ['api://AzureADTokenExchange'], exp: now + 3600, iat: now, nbf: now, iss: 'https://oidc.prod-aks.azure.com/abc/', jti: '1d2c3b4a-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
-        'kubernetes.io': { namespace: 'prod', node: { name: 'aks-node-1', uid: 'n-uid' }, pod: { name: 'worker-7d9', uid: 'p-uid' }, serviceaccount: { name: 'worker', uid: 's-uid' }, warnafter: now + 3000 },
+        aud: ['api://AzureADTokenExchange'],
+        exp: now + 3600,
+        iat: now,
+        nbf: now,
+        iss: 'https://oidc.prod-aks.azure.com/abc/',
+        jti: '1d2c3b4a-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+        'kubernetes.io': {
+          namespace: 'prod',
+          node: { name: 'aks-node-1', uid: 'n-uid' },
+          pod: { name: 'worker-7d9', uid: 'p-uid' },
+          serviceaccount: { name: 'worker', uid: 's-uid' },
+          warnafter: now + 3000,
+        },
         sub: 'system:serviceaccount:prod:worker',
       },
     );
@@ -110,13 +151,28 @@ describe('openwif token (real binary)', () => {
 
   it('exchange prints a redacted access token; --show-token prints it; a denial exits 1 with the 401', async () => {
     const federation = await seedFederation(server, { issuerUrl: issuer.url, match: { subject_prefix: 'repo:acme/api:*', audience: DEFAULT_AUDIENCE } });
-    const base = ['token', 'exchange', '--token', '-', '--rule', federation.rule.id, '--org', server.organizationId, '--workspace', 'default', '--base-url', server.url];
+    const base = [
+      'token',
+      'exchange',
+      '--token',
+      '-',
+      '--rule',
+      federation.rule.id,
+      '--org',
+      server.organizationId,
+      '--workspace',
+      'default',
+      '--base-url',
+      server.url,
+    ];
     const redacted = await runCli(base, { stdin: await issuer.sign({ sub: 'repo:acme/api:ref:refs/heads/main', aud: DEFAULT_AUDIENCE, jti: 'a1' }) });
     assert.equal(redacted.code, 0, redacted.stderr);
     assert.match(redacted.stdout, /^access_token: sk-ant-oat01-…\w{4} \[redacted, \d+ chars; --show-token prints it\]$/m);
     assert.match(redacted.stdout, /^expires_in: +\d+$/m);
 
-    const shown = await runCli([...base, '--show-token', '--json'], { stdin: await issuer.sign({ sub: 'repo:acme/api:ref:refs/heads/main', aud: DEFAULT_AUDIENCE, jti: 'a2' }) });
+    const shown = await runCli([...base, '--show-token', '--json'], {
+      stdin: await issuer.sign({ sub: 'repo:acme/api:ref:refs/heads/main', aud: DEFAULT_AUDIENCE, jti: 'a2' }),
+    });
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(JSON.parse(shown.stdout).access_token, /^sk-ant-oat01-[A-Za-z0-9_-]{20,}$/);
 

@@ -40,8 +40,24 @@ rules:
   ratio: 0.5
 `);
     assert.deepEqual(doc.value, {
-      issuers: [{ name: 'azure-prod', issuer_url: 'https://login.microsoftonline.com/0000/v2.0', check_jti: true, max_jwt_lifetime_seconds: 3600, jwks: { type: 'discovery' } }],
-      rules: [{ name: 'aks-inference', match: { subject_prefix: 'system:serviceaccount:prod:*', claims: { tid: '0000' } }, workspaces: ['Default', 'team-a'], description: null, ratio: 0.5 }],
+      issuers: [
+        {
+          name: 'azure-prod',
+          issuer_url: 'https://login.microsoftonline.com/0000/v2.0',
+          check_jti: true,
+          max_jwt_lifetime_seconds: 3600,
+          jwks: { type: 'discovery' },
+        },
+      ],
+      rules: [
+        {
+          name: 'aks-inference',
+          match: { subject_prefix: 'system:serviceaccount:prod:*', claims: { tid: '0000' } },
+          workspaces: ['Default', 'team-a'],
+          description: null,
+          ratio: 0.5,
+        },
+      ],
     });
     assert.equal(doc.lineOf(['issuers', 0, 'name']), 4);
     assert.equal(doc.lineOf(['issuers', 0, 'jwks', 'type']), 9);
@@ -85,7 +101,11 @@ after: x
 
   it('keeps strings that look like other things as strings when quoted, and urls/colons when plain', () => {
     assert.deepEqual(parse(`a: "yes"\nb: "0123"\nc: repo:acme/api:ref:refs/heads/main\nd: https://h:8443/p\ne: -5\n`), {
-      a: 'yes', b: '0123', c: 'repo:acme/api:ref:refs/heads/main', d: 'https://h:8443/p', e: -5,
+      a: 'yes',
+      b: '0123',
+      c: 'repo:acme/api:ref:refs/heads/main',
+      d: 'https://h:8443/p',
+      e: -5,
     });
   });
 });
@@ -129,7 +149,17 @@ describe('YAML subset: rejected input names the line', () => {
 
 describe('YAML emitter round-trips through the parser', () => {
   it('writes PEM as a literal block and awkward strings quoted', () => {
-    const value = { pem: '-----BEGIN X-----\nAAA\n-----END X-----\n', star: '*', yes: 'yes', num: '0123', empty: '', list: [], map: {}, n: null, url: 'https://a.b/c' };
+    const value = {
+      pem: '-----BEGIN X-----\nAAA\n-----END X-----\n',
+      star: '*',
+      yes: 'yes',
+      num: '0123',
+      empty: '',
+      list: [],
+      map: {},
+      n: null,
+      url: 'https://a.b/c',
+    };
     const text = emitYaml(value);
     assert.match(text, /pem: \|\n {2}-----BEGIN X-----/);
     assert.match(text, /star: "\*"/);
@@ -139,9 +169,20 @@ describe('YAML emitter round-trips through the parser', () => {
 
   it('round-trips arbitrary JSON-like values (property)', () => {
     const key = fc.string({ minLength: 1, maxLength: 12 }).filter((k) => k !== '__proto__');
-    const leaf = fc.oneof(fc.string({ maxLength: 30 }), fc.integer(), fc.boolean(), fc.constant(null), fc.constantFrom('a\nb\n', 'x\n\n', '-----BEGIN\nQ\n', 'tail-less\nz'));
+    const leaf = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constantFrom('a\nb\n', 'x\n\n', '-----BEGIN\nQ\n', 'tail-less\nz'),
+    );
     const value = fc.letrec((tie) => ({
-      node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(key, tie('node'), { maxKeys: 4, noNullPrototype: true })),
+      node: fc.oneof(
+        { depthSize: 'small' },
+        leaf,
+        fc.array(tie('node'), { maxLength: 4 }),
+        fc.dictionary(key, tie('node'), { maxKeys: 4, noNullPrototype: true }),
+      ),
     })).node;
     fc.assert(
       fc.property(fc.dictionary(key, value as fc.Arbitrary<YamlValue>, { maxKeys: 5, noNullPrototype: true }), (doc) => {

@@ -86,7 +86,10 @@ describe('Admin API through the official SDK (console caller)', () => {
     const live = await collect(client.organization.serviceAccounts.list({ limit: 100 }));
     assert.ok(!live.some((a) => a.id === created.id), 'archived hidden by default');
     const withArchived = await collect(client.organization.serviceAccounts.list({ limit: 100, include_archived: true }));
-    assert.ok(withArchived.some((a) => a.id === created.id), 'include_archived shows it');
+    assert.ok(
+      withArchived.some((a) => a.id === created.id),
+      'include_archived shows it',
+    );
 
     await assert.rejects(client.organization.serviceAccounts.retrieve('svac_01DoesNotExist0000000000'), NotFoundError);
     await assert.rejects(client.organization.serviceAccounts.create({ name: 'sdk-sa-page-1' }), ConflictError);
@@ -118,7 +121,10 @@ describe('Admin API through the official SDK (console caller)', () => {
       },
     ]);
 
-    const added = await client.organization.serviceAccounts.workspaces.add(account.id, { workspace_id: workspaces[0]!.id, workspace_role: 'workspace_developer' });
+    const added = await client.organization.serviceAccounts.workspaces.add(account.id, {
+      workspace_id: workspaces[0]!.id,
+      workspace_role: 'workspace_developer',
+    });
     assert.deepEqual(added, {
       type: 'service_account_workspace_member',
       service_account_id: account.id,
@@ -127,9 +133,13 @@ describe('Admin API through the official SDK (console caller)', () => {
       implicit: false,
       created_by_actor_id: ACTOR,
     });
-    const upserted = await client.organization.serviceAccounts.workspaces.add(account.id, { workspace_id: workspaces[0]!.id, workspace_role: 'workspace_admin' });
+    const upserted = await client.organization.serviceAccounts.workspaces.add(account.id, {
+      workspace_id: workspaces[0]!.id,
+      workspace_role: 'workspace_admin',
+    });
     assert.equal(upserted.workspace_role, 'workspace_admin');
-    for (const w of workspaces.slice(1)) await client.organization.serviceAccounts.workspaces.add(account.id, { workspace_id: w.id, workspace_role: 'workspace_user' });
+    for (const w of workspaces.slice(1))
+      await client.organization.serviceAccounts.workspaces.add(account.id, { workspace_id: w.id, workspace_role: 'workspace_user' });
 
     const all = await collect(client.organization.serviceAccounts.workspaces.list(account.id, { limit: 1 }));
     assert.equal(all.length, 4, 'implicit + 3 explicit, over several pages');
@@ -162,7 +172,11 @@ describe('Admin API through the official SDK (console caller)', () => {
     assert.equal(created.archived_at, null);
     assert.deepEqual(await client.organization.workspaces.retrieve(created.id), created);
 
-    const updated = await client.organization.workspaces.update(created.id, { name: 'ws-renamed', display_color: '#112233', tags: { team: null, env: 'prod' } });
+    const updated = await client.organization.workspaces.update(created.id, {
+      name: 'ws-renamed',
+      display_color: '#112233',
+      tags: { team: null, env: 'prod' },
+    });
     assert.equal(updated.name, 'ws-renamed');
     assert.equal(updated.display_color, '#112233');
     assert.deepEqual(updated.tags, { env: 'prod' });
@@ -199,7 +213,8 @@ describe('Admin API through the official SDK (console caller)', () => {
     const ws = await client.organization.workspaces.create({ name: 'ws-members' });
     const accounts = [];
     for (let i = 0; i < 3; i++) accounts.push(await client.organization.serviceAccounts.create({ name: `ws-side-sa-${i}` }));
-    for (const a of accounts) await client.organization.workspaces.serviceAccounts.add(ws.id, { service_account_id: a.id, workspace_role: 'workspace_developer' });
+    for (const a of accounts)
+      await client.organization.workspaces.serviceAccounts.add(ws.id, { service_account_id: a.id, workspace_role: 'workspace_developer' });
 
     const member = await client.organization.workspaces.serviceAccounts.retrieve(accounts[0]!.id, { workspace_id: ws.id });
     assert.deepEqual(member, {
@@ -214,7 +229,10 @@ describe('Admin API through the official SDK (console caller)', () => {
     assert.equal(implicit.implicit, true);
     assert.equal(implicit.workspace_role, 'workspace_user');
 
-    const changed = await client.organization.workspaces.serviceAccounts.update(accounts[0]!.id, { workspace_id: ws.id, workspace_role: 'workspace_restricted_developer' });
+    const changed = await client.organization.workspaces.serviceAccounts.update(accounts[0]!.id, {
+      workspace_id: ws.id,
+      workspace_role: 'workspace_restricted_developer',
+    });
     assert.equal(changed.workspace_role, 'workspace_restricted_developer');
     await assert.rejects(
       client.organization.workspaces.serviceAccounts.update(accounts[0]!.id, { workspace_id: defaultWorkspaceId, workspace_role: 'workspace_admin' }),
@@ -230,7 +248,10 @@ describe('Admin API through the official SDK (console caller)', () => {
     assert.deepEqual(removed, { type: 'service_account_workspace_member_deleted', service_account_id: accounts[1]!.id, workspace_id: ws.id });
     await assert.rejects(client.organization.workspaces.serviceAccounts.retrieve(accounts[1]!.id, { workspace_id: ws.id }), NotFoundError);
     await assert.rejects(
-      client.organization.workspaces.serviceAccounts.add(ws.id, { service_account_id: accounts[1]!.id, workspace_role: 'workspace_billing' as 'workspace_user' }),
+      client.organization.workspaces.serviceAccounts.add(ws.id, {
+        service_account_id: accounts[1]!.id,
+        workspace_role: 'workspace_billing' as 'workspace_user',
+      }),
       BadRequestError,
     );
   });
@@ -259,10 +280,19 @@ describe('Admin API through the official SDK (console caller)', () => {
     assert.equal(inline.jwks.type, 'inline');
     assert.equal(inline.check_jti, false);
     assert.equal(inline.max_jwt_lifetime_seconds, 176400);
-    const explicit = await client.organization.federation.issuers.create({ name: 'sdk-issuer-explicit', issuer_url: 'https://iss.example', jwks: { type: 'explicit_url', url: `${issuer.url}/jwks` } });
+    const explicit = await client.organization.federation.issuers.create({
+      name: 'sdk-issuer-explicit',
+      issuer_url: 'https://iss.example',
+      jwks: { type: 'explicit_url', url: `${issuer.url}/jwks` },
+    });
     assert.deepEqual(explicit.jwks, { type: 'explicit_url', url: `${issuer.url}/jwks`, ca_cert_pem: null });
 
-    const updated = await client.organization.federation.issuers.update(created.id, { name: 'sdk-issuer-renamed', max_jwt_lifetime_seconds: 600, check_jti: null, jwks_polling_disabled: false });
+    const updated = await client.organization.federation.issuers.update(created.id, {
+      name: 'sdk-issuer-renamed',
+      max_jwt_lifetime_seconds: 600,
+      check_jti: null,
+      jwks_polling_disabled: false,
+    });
     assert.equal(updated.name, 'sdk-issuer-renamed');
     assert.equal(updated.max_jwt_lifetime_seconds, 600);
     assert.equal(updated.check_jti, true, 'null leaves check_jti unchanged');
@@ -285,7 +315,11 @@ describe('Admin API through the official SDK (console caller)', () => {
   });
 
   test('federation rules and rule workspaces: full lifecycle, issuer archive blocked while a rule is live', async () => {
-    const fedIssuer = await client.organization.federation.issuers.create({ name: 'rule-issuer', issuer_url: `${issuer.url}/rules` , jwks: { type: 'explicit_url', url: `${issuer.url}/jwks` } });
+    const fedIssuer = await client.organization.federation.issuers.create({
+      name: 'rule-issuer',
+      issuer_url: `${issuer.url}/rules`,
+      jwks: { type: 'explicit_url', url: `${issuer.url}/jwks` },
+    });
     const account = await client.organization.serviceAccounts.create({ name: 'rule-target' });
     const other = await client.organization.serviceAccounts.create({ name: 'rule-target-2' });
     const ws = await client.organization.workspaces.create({ name: 'rule-ws' });
@@ -326,7 +360,12 @@ describe('Admin API through the official SDK (console caller)', () => {
       description: null,
       workspace_id: ws2.id,
     });
-    assert.deepEqual(updated.match, { audience: null, subject_prefix: null, claims: null, condition: 'claims.ref == "main" && claims.sub.startsWith("repo:acme/")' });
+    assert.deepEqual(updated.match, {
+      audience: null,
+      subject_prefix: null,
+      claims: null,
+      condition: 'claims.ref == "main" && claims.sub.startsWith("repo:acme/")',
+    });
     assert.equal(updated.target.service_account_id, other.id);
     assert.equal(updated.target.service_account_name, 'rule-target-2');
     assert.equal(updated.token_lifetime_seconds, 60);
@@ -343,8 +382,18 @@ describe('Admin API through the official SDK (console caller)', () => {
     const enabledAgain = await client.organization.federation.rules.workspaces.add(rule.id, { workspace_id: ws.id });
     assert.equal(enabledAgain.created_at, enabled.created_at, 'idempotent enable returns the existing enablement');
     const enablements = await collect(client.organization.federation.rules.workspaces.list(rule.id, { limit: 1 }));
-    assert.deepEqual(enablements.map((e) => [e.workspace_id, e.workspace_name]).sort(), [[ws.id, 'rule-ws'], [ws2.id, 'rule-ws-2']].sort());
-    await assert.rejects(client.organization.federation.rules.update(rule.id, { workspace_id: ws.id }), BadRequestError, 'two enablements: use the sub-resource');
+    assert.deepEqual(
+      enablements.map((e) => [e.workspace_id, e.workspace_name]).sort(),
+      [
+        [ws.id, 'rule-ws'],
+        [ws2.id, 'rule-ws-2'],
+      ].sort(),
+    );
+    await assert.rejects(
+      client.organization.federation.rules.update(rule.id, { workspace_id: ws.id }),
+      BadRequestError,
+      'two enablements: use the sub-resource',
+    );
     const disabled = await client.organization.federation.rules.workspaces.remove(ws2.id, { federation_rule_id: rule.id });
     assert.deepEqual(disabled, { type: 'federation_rule_workspace_deleted', federation_rule_id: rule.id, workspace_id: ws2.id });
     assert.deepEqual(await client.organization.federation.rules.workspaces.remove(ws2.id, { federation_rule_id: rule.id }), disabled);
@@ -369,14 +418,28 @@ describe('Admin API through the official SDK (console caller)', () => {
       return true;
     });
     await assert.rejects(client.organization.serviceAccounts.archive(account.id), BadRequestError);
-    await assert.rejects(client.organization.federation.rules.create({
-      name: 'sdk-rule', issuer_id: fedIssuer.id, match: { subject_prefix: 'x' }, oauth_scope: 'workspace:developer',
-      target: { type: 'service_account', service_account_id: account.id }, applies_to_all_workspaces: true,
-    }), ConflictError);
-    await assert.rejects(client.organization.federation.rules.create({
-      name: 'sdk-rule-bad', issuer_id: fedIssuer.id, match: { audience: 'only' }, oauth_scope: 'workspace:developer',
-      target: { type: 'service_account', service_account_id: account.id }, applies_to_all_workspaces: true,
-    }), BadRequestError);
+    await assert.rejects(
+      client.organization.federation.rules.create({
+        name: 'sdk-rule',
+        issuer_id: fedIssuer.id,
+        match: { subject_prefix: 'x' },
+        oauth_scope: 'workspace:developer',
+        target: { type: 'service_account', service_account_id: account.id },
+        applies_to_all_workspaces: true,
+      }),
+      ConflictError,
+    );
+    await assert.rejects(
+      client.organization.federation.rules.create({
+        name: 'sdk-rule-bad',
+        issuer_id: fedIssuer.id,
+        match: { audience: 'only' },
+        oauth_scope: 'workspace:developer',
+        target: { type: 'service_account', service_account_id: account.id },
+        applies_to_all_workspaces: true,
+      }),
+      BadRequestError,
+    );
     await assert.rejects(client.organization.federation.rules.retrieve('fdrl_01Nope000000000000000000'), NotFoundError);
 
     const archived = await client.organization.federation.rules.archive(rule.id);
@@ -397,7 +460,12 @@ describe('Admin API through the official SDK (console caller)', () => {
       baseURL: server.url,
       maxRetries: 0,
       config: {
-        authentication: { type: 'oidc_federation', federation_rule_id: chain.ruleId, service_account_id: chain.serviceAccountId, identity_token: { source: 'file', path: await tokenFile(issuer, chain.subject) } },
+        authentication: {
+          type: 'oidc_federation',
+          federation_rule_id: chain.ruleId,
+          service_account_id: chain.serviceAccountId,
+          identity_token: { source: 'file', path: await tokenFile(issuer, chain.subject) },
+        },
         organization_id: server.organizationId,
       },
     });
@@ -435,7 +503,12 @@ describe('Admin API through the official SDK (console caller)', () => {
     const configDir = await emptyDir();
     await writeProfile(configDir, 'ci', {
       version: '1.0',
-      authentication: { type: 'oidc_federation', federation_rule_id: chain.ruleId, service_account_id: chain.serviceAccountId, identity_token: { source: 'file', path: await tokenFile(issuer, chain.subject) } },
+      authentication: {
+        type: 'oidc_federation',
+        federation_rule_id: chain.ruleId,
+        service_account_id: chain.serviceAccountId,
+        identity_token: { source: 'file', path: await tokenFile(issuer, chain.subject) },
+      },
       organization_id: server.organizationId,
       workspace_id: defaultWorkspaceId,
       base_url: server.url,
@@ -457,12 +530,20 @@ describe('Admin API through the official SDK (console caller)', () => {
       baseURL: server.url,
       maxRetries: 0,
       config: {
-        authentication: { type: 'oidc_federation', federation_rule_id: chain.ruleId, identity_token: { source: 'file', path: await tokenFile(issuer, chain.subject) } },
+        authentication: {
+          type: 'oidc_federation',
+          federation_rule_id: chain.ruleId,
+          identity_token: { source: 'file', path: await tokenFile(issuer, chain.subject) },
+        },
         organization_id: server.organizationId,
       },
     });
     assert.equal(await successfulExchanges(server, chain.ruleId), 0);
-    const made = await workload.organization.federation.issuers.create({ name: 'made-by-workload', issuer_url: 'https://idp.example/workload', jwks: { type: 'inline', keys: [issuer.key('RS256').publicJwk as Record<string, unknown>] } });
+    const made = await workload.organization.federation.issuers.create({
+      name: 'made-by-workload',
+      issuer_url: 'https://idp.example/workload',
+      jwks: { type: 'inline', keys: [issuer.key('RS256').publicJwk as Record<string, unknown>] },
+    });
     assert.equal(made.created_by_actor_id, chain.serviceAccountId, 'actor is the service account');
     assert.equal(await successfulExchanges(server, chain.ruleId), 1, 'one exchange, then the cached token is reused');
     const listed = await collect(workload.organization.federation.issuers.list());
@@ -473,7 +554,6 @@ describe('Admin API through the official SDK (console caller)', () => {
     await assert.rejects(workload.organization.federation.issuers.update(chain.issuerId, { name: 'renamed-by-workload' }), PermissionDeniedError);
   });
 });
-
 
 async function emptyDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'openwif-sdk-'));

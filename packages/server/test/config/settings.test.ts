@@ -47,7 +47,10 @@ describe('settings', () => {
   ];
   for (const [env, name] of invalid) {
     test(`invalid or unknown ${JSON.stringify(env)} names ${name}`, () => {
-      assert.throws(() => loadSettings(env), (err: unknown) => err instanceof SettingsError && err.setting === name && err.message.startsWith(`invalid setting ${name}:`));
+      assert.throws(
+        () => loadSettings(env),
+        (err: unknown) => err instanceof SettingsError && err.setting === name && err.message.startsWith(`invalid setting ${name}:`),
+      );
     });
   }
 

@@ -26,7 +26,15 @@ before(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -102,9 +110,15 @@ describe('console in a browser', () => {
       await signIn(page, 'owif-admin-not-the-right-token-000000000000000000');
       await page.getByRole('alert').filter({ hasText: 'That token is not valid' }).waitFor();
       const cookies = await context.cookies();
-      assert.equal(cookies.some((c) => c.name === 'openwif_session'), false);
+      assert.equal(
+        cookies.some((c) => c.name === 'openwif_session'),
+        false,
+      );
       // The browser logs the 401 document load itself; nothing else may appear.
-      assert.deepEqual(problems.filter((p) => !p.includes('401')), []);
+      assert.deepEqual(
+        problems.filter((p) => !p.includes('401')),
+        [],
+      );
     } finally {
       await context.close();
     }
@@ -172,7 +186,13 @@ describe('console in a browser', () => {
       await shot(page, 'rule-detail');
 
       // A near-miss token: sub differs only by letter case.
-      const failing = await issuer.sign({ sub: 'REPO:acme/app:ref:refs/heads/main', aud: 'https://api.anthropic.com', environment: 'production', ref: 'refs/heads/main', jti: 'near-miss-1' });
+      const failing = await issuer.sign({
+        sub: 'REPO:acme/app:ref:refs/heads/main',
+        aud: 'https://api.anthropic.com',
+        environment: 'production',
+        ref: 'refs/heads/main',
+        jti: 'near-miss-1',
+      });
       await page.getByRole('link', { name: 'Test a token against this rule' }).click();
       await page.getByLabel('Token or claims', { exact: true }).fill(failing);
       await page.getByRole('button', { name: 'Test', exact: true }).click();
@@ -190,7 +210,12 @@ describe('console in a browser', () => {
       const denied = await fetch(`${server.url}/v1/oauth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'anthropic-beta': 'oauth-2025-04-20,oidc-federation-2026-04-01' },
-        body: JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: failing, federation_rule_id: ruleId, organization_id: server.organizationId }),
+        body: JSON.stringify({
+          grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+          assertion: failing,
+          federation_rule_id: ruleId,
+          organization_id: server.organizationId,
+        }),
       });
       assert.equal(denied.status, 401);
       await nav(page, 'Authentication events').click();
@@ -245,10 +270,16 @@ describe('console in a browser', () => {
     try {
       await signIn(page, developerToken);
       await page.getByRole('alert').filter({ hasText: 'does not have the org:admin scope' }).waitFor();
-      assert.equal((await context.cookies()).some((c) => c.name === 'openwif_session'), false);
+      assert.equal(
+        (await context.cookies()).some((c) => c.name === 'openwif_session'),
+        false,
+      );
       await signIn(page, adminToken);
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
-      assert.equal((await context.cookies()).some((c) => c.name === 'openwif_session' && c.httpOnly && c.sameSite === 'Strict'), true);
+      assert.equal(
+        (await context.cookies()).some((c) => c.name === 'openwif_session' && c.httpOnly && c.sameSite === 'Strict'),
+        true,
+      );
     } finally {
       await context.close();
     }
@@ -263,8 +294,18 @@ describe('console in a browser', () => {
       await page.locator('form[action="/console/workspaces"] input[name="_csrf"]').evaluate((input) => input.remove());
       await page.getByRole('button', { name: 'Create workspace' }).click();
       await page.getByRole('heading', { name: 'Form expired' }).waitFor();
-      const listed = await server.stores.workspaces.list(server.organizationId, { limit: 100, afterId: null, beforeId: null, includeArchived: true, includeDefault: true, ids: null });
-      assert.equal(listed.items.some((w) => w.name === 'csrf-probe'), false);
+      const listed = await server.stores.workspaces.list(server.organizationId, {
+        limit: 100,
+        afterId: null,
+        beforeId: null,
+        includeArchived: true,
+        includeDefault: true,
+        ids: null,
+      });
+      assert.equal(
+        listed.items.some((w) => w.name === 'csrf-probe'),
+        false,
+      );
     } finally {
       await context.close();
     }

@@ -51,7 +51,11 @@ export class ConsoleClient {
     return { status: response.status, text: await response.text(), headers: response.headers };
   }
 
-  async post(path: string, form: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<{ status: number; text: string; headers: Headers }> {
+  async post(
+    path: string,
+    form: Record<string, string | string[]>,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; text: string; headers: Headers }> {
     const body = new URLSearchParams();
     for (const [key, value] of Object.entries(form)) for (const item of [value].flat()) body.append(key, item);
     const response = await fetch(`${this.baseUrl}${path}`, {
@@ -90,7 +94,14 @@ export async function mintAccessToken(
   const { stores, organizationId } = server;
   const now = new Date().toISOString();
   const audited = { created_at: now, updated_at: now, archived_at: null, created_by_actor_id: null, updated_by_actor_id: null, archived_by_actor_id: null };
-  const account = { id: newId('serviceAccount'), organization_id: organizationId, name: `${options.name}-sa`, description: null, organization_role: options.role, ...audited };
+  const account = {
+    id: newId('serviceAccount'),
+    organization_id: organizationId,
+    name: `${options.name}-sa`,
+    description: null,
+    organization_role: options.role,
+    ...audited,
+  };
   await stores.serviceAccounts.insert(account);
   const issuerRow = {
     id: newId('issuer'),
@@ -125,7 +136,12 @@ export async function mintAccessToken(
   const response = await fetch(`${server.url}/v1/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'anthropic-beta': 'oauth-2025-04-20,oidc-federation-2026-04-01' },
-    body: JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion, federation_rule_id: rule.id, organization_id: organizationId }),
+    body: JSON.stringify({
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion,
+      federation_rule_id: rule.id,
+      organization_id: organizationId,
+    }),
   });
   const body = (await response.json()) as { access_token?: string };
   if (response.status !== 200 || !body.access_token) throw new Error(`exchange failed: ${response.status} ${JSON.stringify(body)}`);

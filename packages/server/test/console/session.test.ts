@@ -24,7 +24,14 @@ async function signedIn(): Promise<ConsoleClient> {
 }
 
 async function workspaceNames(): Promise<string[]> {
-  const page = await server.stores.workspaces.list(server.organizationId, { limit: 100, afterId: null, beforeId: null, includeArchived: true, includeDefault: true, ids: null });
+  const page = await server.stores.workspaces.list(server.organizationId, {
+    limit: 100,
+    afterId: null,
+    beforeId: null,
+    includeArchived: true,
+    includeDefault: true,
+    ids: null,
+  });
   return page.items.map((w) => w.name);
 }
 
@@ -134,7 +141,13 @@ describe('sign-in with a token', () => {
   test('an expired session is treated as signed out', async () => {
     const id = 'owif-session-expiredexpiredexpiredexpiredexpired0000';
     const past = new Date(Date.now() - 3600_000).toISOString();
-    await server.stores.consoleSessions.insert(hashSecret(id), { organization_id: server.organizationId, actor_id: BOOTSTRAP_ACTOR_ID, kind: 'session', created_at: past, expires_at: past });
+    await server.stores.consoleSessions.insert(hashSecret(id), {
+      organization_id: server.organizationId,
+      actor_id: BOOTSTRAP_ACTOR_ID,
+      kind: 'session',
+      created_at: past,
+      expires_at: past,
+    });
     const client = new ConsoleClient(server.url);
     client.jar.set('openwif_session', id);
     const response = await client.get('/console');

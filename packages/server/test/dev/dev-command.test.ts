@@ -45,7 +45,10 @@ function stop(dev: Dev): Promise<number | null> {
 }
 
 async function runExample(cwd: string, name: string): Promise<string> {
-  const { stdout } = await run(process.execPath, [`--env-file=${join(cwd, '.openwif', 'demo.env')}`, '--import', 'tsx', join(ROOT, 'examples', name)], { cwd: ROOT, timeout: 60_000 });
+  const { stdout } = await run(process.execPath, [`--env-file=${join(cwd, '.openwif', 'demo.env')}`, '--import', 'tsx', join(ROOT, 'examples', name)], {
+    cwd: ROOT,
+    timeout: 60_000,
+  });
   return stdout;
 }
 
@@ -64,7 +67,9 @@ describe('openwif dev (what npm start runs)', () => {
     assert.match(await runExample(cwd, 'azure-imds.ts'), /OpenWIF stand-in model: you said "Hello from Azure"/);
     assert.match(await runExample(cwd, 'aks-workload-identity.ts'), /OpenWIF stand-in model: you said "Hello from AKS"/);
 
-    const events = await (await fetch(`${first.url}/v1/organizations/federation_events?outcome=success`, { headers: { authorization: `Bearer ${adminToken}` } })).json();
+    const events = await (
+      await fetch(`${first.url}/v1/organizations/federation_events?outcome=success`, { headers: { authorization: `Bearer ${adminToken}` } })
+    ).json();
     assert.equal(events.data.length, 2, JSON.stringify(events));
     assert.equal(await stop(first), 0, 'Ctrl-C shuts down cleanly');
 

@@ -9,9 +9,14 @@ test('docs/diagnostics.md lists every trace step, in order, with exactly its rea
     step: m[1],
     reasons: [...m[2]!.matchAll(/`([a-z_]+)`/g)].map((r) => r[1]),
   }));
-  assert.deepEqual(rows.map((r) => r.step), [...TRACE_STEPS]);
+  assert.deepEqual(
+    rows.map((r) => r.step),
+    [...TRACE_STEPS],
+  );
   for (const { step, reasons } of rows) {
-    const expected = Object.entries(STEP_OF_REASON).filter(([, s]) => s === step).map(([reason]) => reason);
+    const expected = Object.entries(STEP_OF_REASON)
+      .filter(([, s]) => s === step)
+      .map(([reason]) => reason);
     assert.deepEqual(reasons, expected, step);
   }
 });

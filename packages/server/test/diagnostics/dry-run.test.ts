@@ -52,7 +52,10 @@ describe('POST /v1/organizations/federation_rules/{id}/test', () => {
       assert.equal(res.body.failed_step, null);
       assert.equal(res.body.mode, 'assertion');
       const steps = res.body.steps as Step[];
-      assert.deepEqual(steps.map((s) => s.step), [...TRACE_STEPS]);
+      assert.deepEqual(
+        steps.map((s) => s.step),
+        [...TRACE_STEPS],
+      );
       const notPassed = steps.filter((s) => s.status !== 'pass').map((s) => s.step);
       assert.deepEqual(notPassed, ['claims', 'condition', 'replay'], 'unconfigured matchers and the replay check are skipped');
       assert.match(steps.find((s) => s.step === 'replay')!.hint!, /^skipped \(dry run\)/);
@@ -79,7 +82,11 @@ describe('POST /v1/organizations/federation_rules/{id}/test', () => {
   });
 
   test('workspace_id and service_account_id are applied as in the exchange', async () => {
-    const right = await testRule(fed.rule.id, { claims: { sub: 'workload-1', aud: DEFAULT_AUDIENCE }, workspace_id: 'default', service_account_id: fed.serviceAccount.id });
+    const right = await testRule(fed.rule.id, {
+      claims: { sub: 'workload-1', aud: DEFAULT_AUDIENCE },
+      workspace_id: 'default',
+      service_account_id: fed.serviceAccount.id,
+    });
     assert.equal(right.body.outcome, 'match');
     const workspace = (right.body.steps as Step[]).find((s) => s.step === 'workspace')!;
     assert.match(workspace.actual!, new RegExp(fed.defaultWorkspaceId));
@@ -106,7 +113,10 @@ describe('POST /v1/organizations/federation_rules/{id}/test', () => {
       assert.equal(res.body.error.type, 'invalid_request_error');
       assert.match(res.body.error.message, message);
     }
-    const notJson = await call(server, 'POST', `${RULES}/${fed.rule.id}/test`, { raw: '{"assertion":', headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' } });
+    const notJson = await call(server, 'POST', `${RULES}/${fed.rule.id}/test`, {
+      raw: '{"assertion":',
+      headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+    });
     assert.equal(notJson.status, 400);
     const huge = await call(server, 'POST', `${RULES}/${fed.rule.id}/test`, {
       raw: JSON.stringify({ claims: { blob: 'x'.repeat(70_000) } }),
@@ -119,7 +129,10 @@ describe('POST /v1/organizations/federation_rules/{id}/test', () => {
     const unknown = await testRule('fdrl_01nosuchrule', { claims: { sub: 'x' } });
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error.type, 'not_found_error');
-    const foreign = await call(server, 'POST', `${RULES}/${fed.rule.id}/test`, { body: { claims: { sub: 'workload-1' } }, headers: { authorization: `Bearer ${other.adminToken}` } });
+    const foreign = await call(server, 'POST', `${RULES}/${fed.rule.id}/test`, {
+      body: { claims: { sub: 'workload-1' } },
+      headers: { authorization: `Bearer ${other.adminToken}` },
+    });
     assert.equal(foreign.status, 404);
     const foreignLint = await call(server, 'GET', `${RULES}/${fed.rule.id}/lint`, { headers: { authorization: `Bearer ${other.adminToken}` } });
     assert.equal(foreignLint.status, 404);
@@ -167,7 +180,11 @@ describe('POST /v1/organizations/federation_rules/test (every rule)', () => {
     matching = await seedFederation(server, { issuerUrl: issuer.url, match: { subject_prefix: 'workload-*' } });
     // Same issuer URL, a second issuer object: its rules are candidates too.
     wrongSubject = await seedFederation(server, { issuerUrl: issuer.url, match: { subject_prefix: 'batch-*' } });
-    archived = await seedFederation(server, { issuerUrl: issuer.url, match: { subject_prefix: 'workload-*' }, rule: { archived_at: new Date().toISOString() } });
+    archived = await seedFederation(server, {
+      issuerUrl: issuer.url,
+      match: { subject_prefix: 'workload-*' },
+      rule: { archived_at: new Date().toISOString() },
+    });
     elsewhere = await seedFederation(server, { issuerUrl: otherIssuer.url, match: { subject_prefix: 'workload-*' } });
   });
   after(async () => {

@@ -7,8 +7,23 @@ import { addOrganization, asAdmin, startDiagnosticsServer, storedEvent } from '.
 
 const EVENTS = '/v1/organizations/federation_events';
 const WIRE_KEYS = [
-  'type', 'id', 'created_at', 'request_id', 'outcome', 'reason', 'detail', 'federation_rule_id', 'issuer_id', 'service_account_id',
-  'workspace_id', 'requested_service_account_id', 'subject', 'jti', 'claims', 'ip_address', 'user_agent',
+  'type',
+  'id',
+  'created_at',
+  'request_id',
+  'outcome',
+  'reason',
+  'detail',
+  'federation_rule_id',
+  'issuer_id',
+  'service_account_id',
+  'workspace_id',
+  'requested_service_account_id',
+  'subject',
+  'jti',
+  'claims',
+  'ip_address',
+  'user_agent',
 ].sort();
 
 let jtiCounter = 0;
@@ -73,7 +88,10 @@ describe('GET /v1/organizations/federation_events', () => {
 
   test('filters: federation_rule_id, issuer_id, outcome, reason, and their combination', async () => {
     const byRule = await list(`?federation_rule_id=${ruleB.rule.id}`);
-    assert.deepEqual(byRule.body.data.map((e: { reason: string }) => e.reason), ['match_audience']);
+    assert.deepEqual(
+      byRule.body.data.map((e: { reason: string }) => e.reason),
+      ['match_audience'],
+    );
     const byIssuer = await list(`?issuer_id=${ruleA.issuer.id}`);
     assert.equal(byIssuer.body.data.length, 3);
     assert.ok(byIssuer.body.data.every((e: { issuer_id: string }) => e.issuer_id === ruleA.issuer.id));
@@ -92,7 +110,9 @@ describe('GET /v1/organizations/federation_events', () => {
   test('created_after / created_before are exclusive bounds, in any RFC 3339 offset', async () => {
     const rule = ruleA.rule.id;
     for (const ms of ['000', '001', '002']) {
-      await server.stores.authEvents.record(storedEvent(server.organizationId, { created_at: `2025-03-01T10:00:00.${ms}Z`, federation_rule_id: rule, reason: 'expired' }));
+      await server.stores.authEvents.record(
+        storedEvent(server.organizationId, { created_at: `2025-03-01T10:00:00.${ms}Z`, federation_rule_id: rule, reason: 'expired' }),
+      );
     }
     const times = async (query: string) => {
       const res = await list(`?reason=expired&${query}`);
@@ -122,14 +142,23 @@ describe('GET /v1/organizations/federation_events', () => {
       pages++;
     } while (page !== null && pages < 20);
     const all = await list('?limit=100');
-    assert.deepEqual(seen, all.body.data.map((e: { id: string }) => e.id));
+    assert.deepEqual(
+      seen,
+      all.body.data.map((e: { id: string }) => e.id),
+    );
     assert.equal(new Set(seen).size, seen.length);
     assert.ok(pages >= 4);
   });
 
   test('the default page size is 20', async () => {
     for (let i = 0; i < 21; i++) {
-      await server.stores.authEvents.record(storedEvent(server.organizationId, { created_at: `2024-01-01T00:00:${String(i).padStart(2, '0')}.000Z`, federation_rule_id: ruleB.rule.id, reason: 'iat_missing' }));
+      await server.stores.authEvents.record(
+        storedEvent(server.organizationId, {
+          created_at: `2024-01-01T00:00:${String(i).padStart(2, '0')}.000Z`,
+          federation_rule_id: ruleB.rule.id,
+          reason: 'iat_missing',
+        }),
+      );
     }
     const first = await list('?reason=iat_missing');
     assert.equal(first.body.data.length, 20);
@@ -168,7 +197,8 @@ describe('GET /v1/organizations/federation_events', () => {
     assert.equal(one.status, 200);
     assert.deepEqual(one.body, newest);
     assert.equal((await asAdmin(server, 'GET', `${EVENTS}/fdev_01nosuchevent`)).status, 404);
-    const foreign = (await server.stores.authEvents.list(other.organizationId, { limit: 1, cursor: null, ruleId: null, outcome: null, reason: null })).items[0]!;
+    const foreign = (await server.stores.authEvents.list(other.organizationId, { limit: 1, cursor: null, ruleId: null, outcome: null, reason: null }))
+      .items[0]!;
     const res = await asAdmin(server, 'GET', `${EVENTS}/${foreign.id}`);
     assert.equal(res.status, 404);
     assert.equal(res.body.error.type, 'not_found_error');

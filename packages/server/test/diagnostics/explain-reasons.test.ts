@@ -86,7 +86,11 @@ describe('rule test explains every deny reason', () => {
     seedFederation(server, { issuerUrl: issuer.url, match: { subject_prefix: 'workload-1' }, ...options });
 
   function assertWellFormed(trace: { steps: Step[] }) {
-    assert.deepEqual(trace.steps.map((s) => s.step), [...TRACE_STEPS], 'every pipeline step, in order');
+    assert.deepEqual(
+      trace.steps.map((s) => s.step),
+      [...TRACE_STEPS],
+      'every pipeline step, in order',
+    );
   }
 
   /** The dry run names `reason`; the real exchange of the same request then records exactly that. */
@@ -156,7 +160,9 @@ describe('rule test explains every deny reason', () => {
 
   test('kid_missing: later verification steps are not reported as passed', async () => {
     const f = await fed();
-    const { step } = await expectTrace('kid_missing', f, { assertion: await issuer.sign({ sub: 'workload-1', aud: DEFAULT_AUDIENCE }, { header: { kid: undefined } }) });
+    const { step } = await expectTrace('kid_missing', f, {
+      assertion: await issuer.sign({ sub: 'workload-1', aud: DEFAULT_AUDIENCE }, { header: { kid: undefined } }),
+    });
     for (const name of ['iss', 'signature', 'required_claims', 'lifetime']) assert.equal(step(name).status, 'skipped', name);
     assert.match(step('header').actual ?? '', /kid nothing \(claim missing\)/);
   });
@@ -208,7 +214,9 @@ describe('rule test explains every deny reason', () => {
   test('expired, iat_in_future, not_yet_valid', async () => {
     const f = await fed();
     const now = Math.floor(Date.now() / 1000);
-    await expectTrace('expired', f, { assertion: await issuer.sign({ sub: 'workload-1', aud: DEFAULT_AUDIENCE, jti: jti() }, { now: now - 400, lifetimeSeconds: 300 }) });
+    await expectTrace('expired', f, {
+      assertion: await issuer.sign({ sub: 'workload-1', aud: DEFAULT_AUDIENCE, jti: jti() }, { now: now - 400, lifetimeSeconds: 300 }),
+    });
     await expectTrace('iat_in_future', f, { assertion: await issuer.sign({ sub: 'workload-1', aud: DEFAULT_AUDIENCE, jti: jti() }, { now: now + 120 }) });
     await expectTrace('not_yet_valid', f, { assertion: await good({ nbf: now + 120 }) });
   });

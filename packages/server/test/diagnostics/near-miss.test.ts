@@ -114,7 +114,11 @@ describe('rule test near-miss hints', () => {
 
   test('claims: value case, name case, a list holding the value, a number for a string', async () => {
     const rule = await ruleFor({ claims: { env: 'prod', tid: 'tenant-1', groups: 'admins', run: '5' } });
-    const step = await failing(rule, { claims: { sub: 's', aud: DEFAULT_AUDIENCE, env: 'Prod', TID: 'tenant-1', groups: ['users', 'admins'], run: 5 } }, 'claims');
+    const step = await failing(
+      rule,
+      { claims: { sub: 's', aud: DEFAULT_AUDIENCE, env: 'Prod', TID: 'tenant-1', groups: ['users', 'admins'], run: 5 } },
+      'claims',
+    );
     assert.match(step.hint!, /env differs only by letter case/);
     assert.match(step.hint!, /the token has "TID" but the rule names "tid"/);
     assert.match(step.hint!, /groups is a list that contains "admins"/);

@@ -198,7 +198,13 @@ describe('every deny reason', () => {
     await expectDenied('workspace_not_found', f, await good(), { workspace_id: newId('workspace') });
     await expectDenied('workspace_not_enabled', f, await good(), { workspace_id: workspaceA.id });
     const two = await fed({ rule: { workspace_ids: [workspaceA.id, workspaceB.id] } });
-    await server.stores.memberships.upsert({ service_account_id: two.serviceAccount.id, workspace_id: workspaceA.id, workspace_role: 'workspace_developer', created_at: new Date().toISOString(), created_by_actor_id: null });
+    await server.stores.memberships.upsert({
+      service_account_id: two.serviceAccount.id,
+      workspace_id: workspaceA.id,
+      workspace_role: 'workspace_developer',
+      created_at: new Date().toISOString(),
+      created_by_actor_id: null,
+    });
     await expectDenied('workspace_id_required', two, await good());
     await expectDenied('workspace_membership', two, await good(), { workspace_id: workspaceB.id });
     const ok = await exchange(server, two, await good(), { workspace_id: workspaceA.id });

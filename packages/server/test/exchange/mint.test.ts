@@ -83,7 +83,11 @@ describe('minting', () => {
   test('lifetime: a nearly expired assertion yields exactly 60 s', async () => {
     const fed = await seedFederation(server, { issuerUrl: issuer.url, rule: { token_lifetime_seconds: 3600 } });
     const now = Math.floor(Date.now() / 1000);
-    const res = await exchange(server, fed, await issuer.sign({ sub: 'workload-1', aud: DEFAULT_AUDIENCE, jti: jti() }, { now: now - 295, lifetimeSeconds: 300 }));
+    const res = await exchange(
+      server,
+      fed,
+      await issuer.sign({ sub: 'workload-1', aud: DEFAULT_AUDIENCE, jti: jti() }, { now: now - 295, lifetimeSeconds: 300 }),
+    );
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.expires_in, 60);
   });
@@ -115,8 +119,14 @@ describe('minting', () => {
 
   test('inline and explicit_url key sources', async () => {
     const key = issuer.key('ES256');
-    const inline = await seedFederation(server, { issuerUrl: 'https://k8s.internal.example', jwks: { type: 'inline', keys: [key.publicJwk as Record<string, unknown>] } });
-    const k8sToken = await issuer.sign({ iss: 'https://k8s.internal.example', sub: 'workload-1', aud: [DEFAULT_AUDIENCE] }, { key, header: { typ: undefined } });
+    const inline = await seedFederation(server, {
+      issuerUrl: 'https://k8s.internal.example',
+      jwks: { type: 'inline', keys: [key.publicJwk as Record<string, unknown>] },
+    });
+    const k8sToken = await issuer.sign(
+      { iss: 'https://k8s.internal.example', sub: 'workload-1', aud: [DEFAULT_AUDIENCE] },
+      { key, header: { typ: undefined } },
+    );
     assert.equal((await exchange(server, inline, k8sToken)).status, 200);
     const explicit = await seedFederation(server, { issuerUrl: 'https://not-dialled.example', jwks: { type: 'explicit_url', url: `${issuer.url}/jwks` } });
     const t2 = await issuer.sign({ iss: 'https://not-dialled.example', sub: 'workload-1', aud: DEFAULT_AUDIENCE });
@@ -126,7 +136,9 @@ describe('minting', () => {
   test('a minted token authenticates GET /v1/organizations/me; junk does not', async () => {
     const fed = await seedFederation(server, { issuerUrl: issuer.url });
     const res = await exchange(server, fed, await issuer.sign({ sub: 'workload-1', aud: DEFAULT_AUDIENCE, jti: jti() }));
-    const me = await call(server, 'GET', '/v1/organizations/me', { headers: { authorization: `Bearer ${res.body.access_token}`, 'anthropic-beta': 'oauth-2025-04-20' } });
+    const me = await call(server, 'GET', '/v1/organizations/me', {
+      headers: { authorization: `Bearer ${res.body.access_token}`, 'anthropic-beta': 'oauth-2025-04-20' },
+    });
     assert.equal(me.status, 200);
     assert.deepEqual(me.body, { id: server.organizationId, name: 'OpenWIF', type: 'organization' });
     for (const bad of [`${res.body.access_token}x`, 'sk-ant-oat01-unknown', '']) {

@@ -66,10 +66,16 @@ describe('token endpoint request shape', () => {
   });
 
   test('a JSON body carrying a NUL character is a 400, on every route', async () => {
-    const token = await call(server, 'POST', '/v1/oauth/token', { raw: JSON.stringify({ ...exchangeBody(fed, server, assertion), note: 'a\u0000b' }), headers: { 'content-type': 'application/json' } });
+    const token = await call(server, 'POST', '/v1/oauth/token', {
+      raw: JSON.stringify({ ...exchangeBody(fed, server, assertion), note: 'a\u0000b' }),
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(token.status, 400);
     assert.match(token.body.error.message, /NUL/);
-    const admin = await call(server, 'POST', '/v1/organizations/service_accounts', { body: { name: 'nul-test', description: 'x\u0000y' }, headers: server.adminHeaders });
+    const admin = await call(server, 'POST', '/v1/organizations/service_accounts', {
+      body: { name: 'nul-test', description: 'x\u0000y' },
+      headers: server.adminHeaders,
+    });
     assert.equal(admin.status, 400);
     const path = await call(server, 'GET', '/v1/organizations/service_accounts/svac_01%00', { headers: server.adminHeaders });
     assert.equal(path.status, 400);
@@ -114,11 +120,18 @@ describe('token endpoint request shape', () => {
   });
 
   test('an unknown or foreign rule is an opaque 401 that leaves no event', async () => {
-    const unknown = await call(server, 'POST', '/v1/oauth/token', { body: { ...exchangeBody(fed, server, assertion), federation_rule_id: 'fdrl_01doesnotexist000000000' } });
-    const foreign = await call(server, 'POST', '/v1/oauth/token', { body: { ...exchangeBody(fed, server, assertion), organization_id: '00000000-0000-4000-8000-000000000000' } });
+    const unknown = await call(server, 'POST', '/v1/oauth/token', {
+      body: { ...exchangeBody(fed, server, assertion), federation_rule_id: 'fdrl_01doesnotexist000000000' },
+    });
+    const foreign = await call(server, 'POST', '/v1/oauth/token', {
+      body: { ...exchangeBody(fed, server, assertion), organization_id: '00000000-0000-4000-8000-000000000000' },
+    });
     for (const res of [unknown, foreign]) {
       assert.equal(res.status, 401);
-      assert.deepEqual({ type: res.body.type, error: res.body.error }, { type: 'error', error: { type: 'authentication_error', message: 'Authentication failed' } });
+      assert.deepEqual(
+        { type: res.body.type, error: res.body.error },
+        { type: 'error', error: { type: 'authentication_error', message: 'Authentication failed' } },
+      );
     }
     const events = await server.stores.authEvents.list(server.organizationId, { limit: 100, cursor: null, ruleId: null, outcome: 'denied', reason: null });
     assert.equal(events.items.length, 0);

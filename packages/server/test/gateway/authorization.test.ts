@@ -94,7 +94,13 @@ describe('who may call the gateway', () => {
     const workspaceId = workspace.id;
     const subject = `member-${clock}`;
     const federation = await seedFederation(server, { issuerUrl: issuer.url, match: { subject_prefix: subject }, rule: { workspace_ids: [workspaceId] } });
-    await server.stores.memberships.upsert({ service_account_id: federation.serviceAccount.id, workspace_id: workspaceId, workspace_role: 'workspace_developer', created_at: now, created_by_actor_id: null });
+    await server.stores.memberships.upsert({
+      service_account_id: federation.serviceAccount.id,
+      workspace_id: workspaceId,
+      workspace_role: 'workspace_developer',
+      created_at: now,
+      created_by_actor_id: null,
+    });
     const minted = await exchange(server, federation, await issuer.sign({ sub: subject, aud: DEFAULT_AUDIENCE, jti: `m-${clock}` }));
     assert.equal(minted.status, 200, JSON.stringify(minted.body));
     const token = minted.body.access_token as string;

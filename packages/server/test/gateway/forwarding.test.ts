@@ -67,7 +67,11 @@ describe('forwarding to a real upstream', () => {
   });
 
   test('only the oauth beta value is dropped; a lone oauth beta removes the header; the client anthropic-version is kept', async () => {
-    await rawRequest(server.url, { method: 'GET', path: '/v1/models', headers: { authorization: `Bearer ${token}`, 'anthropic-beta': 'oauth-2025-04-20', 'anthropic-version': '2026-10-21' } });
+    await rawRequest(server.url, {
+      method: 'GET',
+      path: '/v1/models',
+      headers: { authorization: `Bearer ${token}`, 'anthropic-beta': 'oauth-2025-04-20', 'anthropic-version': '2026-10-21' },
+    });
     assert.equal(upstream.last().headers['anthropic-beta'], undefined);
     assert.equal(upstream.last().headers['anthropic-version'], '2026-10-21');
   });
@@ -76,7 +80,15 @@ describe('forwarding to a real upstream', () => {
     await rawRequest(server.url, {
       method: 'GET',
       path: '/v1/models',
-      headers: { authorization: `Bearer ${token}`, connection: 'keep-alive, x-hop-only', 'x-hop-only': '1', te: 'trailers', 'proxy-authorization': 'Basic eA==', 'keep-alive': 'timeout=5', 'x-end-to-end': 'yes' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        connection: 'keep-alive, x-hop-only',
+        'x-hop-only': '1',
+        te: 'trailers',
+        'proxy-authorization': 'Basic eA==',
+        'keep-alive': 'timeout=5',
+        'x-end-to-end': 'yes',
+      },
     });
     const got = upstream.last().headers;
     assert.equal(got['x-hop-only'], undefined);
@@ -109,7 +121,13 @@ describe('forwarding to a real upstream', () => {
     assert.equal(res.headers.get('x-should-retry'), 'false');
   });
 
-  for (const [status, type] of [[400, 'invalid_request_error'], [404, 'not_found_error'], [429, 'rate_limit_error'], [500, 'api_error'], [529, 'overloaded_error']] as const) {
+  for (const [status, type] of [
+    [400, 'invalid_request_error'],
+    [404, 'not_found_error'],
+    [429, 'rate_limit_error'],
+    [500, 'api_error'],
+    [529, 'overloaded_error'],
+  ] as const) {
     test(`an upstream ${status} is passed through with its exact body`, async () => {
       const errorBody = JSON.stringify({ type: 'error', error: { type, message: `upstream says ${status}` }, request_id: 'req_up_err' });
       upstream.behaviour = (_req, res) => {
@@ -177,7 +195,10 @@ describe('forwarding to a real upstream', () => {
       assert.equal(upstream.requests.length, before, 'a declared oversize body is refused before forwarding');
       const chunked = await rawRequest(small.url, { method: 'POST', path: '/v1/messages', headers: bearer(t), body: 'y'.repeat(5000), chunked: true });
       assert.equal(chunked.status, 413);
-      assert.ok(upstream.requests.every((r) => r.body.length <= 1024), 'the upstream never sees more than the cap');
+      assert.ok(
+        upstream.requests.every((r) => r.body.length <= 1024),
+        'the upstream never sees more than the cap',
+      );
       const fine = await rawRequest(small.url, { method: 'POST', path: '/v1/messages', headers: bearer(t), body: JSON.stringify(MESSAGE_BODY), chunked: true });
       assert.equal(fine.status, 200);
       assert.equal(upstream.last().body.toString(), JSON.stringify(MESSAGE_BODY));
@@ -222,7 +243,10 @@ describe('upstream failures', () => {
   test('an upstream that never answers is 504 timeout_error after the response-headers timeout', async () => {
     const silent = await RecordingUpstream.start();
     silent.behaviour = () => undefined;
-    const server = await startGatewayServer({ settings: { upstreamUrl: silent.url, upstreamApiKey: DEFAULT_KEY }, gateway: { timeouts: { responseHeadersMs: 300 } } });
+    const server = await startGatewayServer({
+      settings: { upstreamUrl: silent.url, upstreamApiKey: DEFAULT_KEY },
+      gateway: { timeouts: { responseHeadersMs: 300 } },
+    });
     try {
       const { token } = await mintToken(server, issuer);
       const started = Date.now();

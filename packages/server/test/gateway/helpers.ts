@@ -16,10 +16,11 @@ export type GatewayTestServer = TestServer;
  * The real server with the gateway's test options (short timeouts, small limiters) and a
  * secret key for sealing upstream credentials.
  */
-export function startGatewayServer(
-  options: { settings?: Partial<Settings>; gateway?: GatewayRouteOptions; now?: () => Date } = {},
-): Promise<TestServer> {
-  return startTestServer({ secretKey: TEST_SECRET_KEY, ...options.settings }, { ...(options.now ? { now: options.now } : {}), ...(options.gateway ? { gateway: options.gateway } : {}) });
+export function startGatewayServer(options: { settings?: Partial<Settings>; gateway?: GatewayRouteOptions; now?: () => Date } = {}): Promise<TestServer> {
+  return startTestServer(
+    { secretKey: TEST_SECRET_KEY, ...options.settings },
+    { ...(options.now ? { now: options.now } : {}), ...(options.gateway ? { gateway: options.gateway } : {}) },
+  );
 }
 
 /** A service account federated through the test issuer, and a token minted for it by a real exchange. */
@@ -130,12 +131,15 @@ export function rawRequest(
 ): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
   const url = new URL(options.path, baseUrl);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method: options.method, path: options.path, headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method: options.method, path: options.path, headers: options.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     if (options.body !== undefined && options.chunked) {
       // Several writes without Content-Length: node sends them chunked.

@@ -98,7 +98,14 @@ describe('the official SDK through the gateway, against a recording upstream', (
     // The recording upstream answers as the stand-in would, so the SDK gets real shapes back.
     const model = new StandInUpstream();
     upstream.behaviour = async (req, res, body) => {
-      const answer = await model.send({ method: req.method!, pathAndQuery: req.url!, headers: req.headers, body: Readable.from([body]), apiKey: null, signal: new AbortController().signal });
+      const answer = await model.send({
+        method: req.method!,
+        pathAndQuery: req.url!,
+        headers: req.headers,
+        body: Readable.from([body]),
+        apiKey: null,
+        signal: new AbortController().signal,
+      });
       res.writeHead(answer.status, { ...answer.headers, 'request-id': 'req_recorded_upstream' });
       answer.body.pipe(res);
     };

@@ -52,14 +52,23 @@ describe('dev mode: the built-in stand-in model answers when no upstream is conf
     assert.deepEqual(kinds.slice(-3), ['content_block_stop', 'message_delta', 'message_stop']);
     assert.ok(kinds.filter((k) => k === 'content_block_delta').length >= 2);
     for (const f of frames) assert.equal(f.data.type, f.event, 'data.type matches the event name');
-    const text = frames.filter((f) => f.event === 'content_block_delta').map((f) => f.data.delta.text).join('');
+    const text = frames
+      .filter((f) => f.event === 'content_block_delta')
+      .map((f) => f.data.delta.text)
+      .join('');
     assert.equal(text, plain.body.content[0].text);
     assert.equal(frames.at(-2)?.data.delta.stop_reason, 'end_turn');
   });
 
   test('count_tokens answers a deterministic count that grows with the input', async () => {
-    const short = await call(server, 'POST', '/v1/messages/count_tokens', { body: { model: 'm', messages: [{ role: 'user', content: 'hi' }] }, headers: bearer(token) });
-    const long = await call(server, 'POST', '/v1/messages/count_tokens', { body: { model: 'm', messages: [{ role: 'user', content: 'hi '.repeat(100) }] }, headers: bearer(token) });
+    const short = await call(server, 'POST', '/v1/messages/count_tokens', {
+      body: { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
+      headers: bearer(token),
+    });
+    const long = await call(server, 'POST', '/v1/messages/count_tokens', {
+      body: { model: 'm', messages: [{ role: 'user', content: 'hi '.repeat(100) }] },
+      headers: bearer(token),
+    });
     assert.equal(short.status, 200);
     assert.deepEqual(Object.keys(short.body), ['input_tokens']);
     assert.ok(long.body.input_tokens > short.body.input_tokens);

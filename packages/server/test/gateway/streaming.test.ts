@@ -81,7 +81,10 @@ describe('streaming through the gateway', () => {
     };
     const res = await fetch(`${server.url}/v1/messages`, { method: 'POST', headers: bearer(token), body: STREAM_BODY });
     const frames = parseSse(await res.text());
-    assert.deepEqual(frames.map((f) => f.event), ['message_start', 'error']);
+    assert.deepEqual(
+      frames.map((f) => f.event),
+      ['message_start', 'error'],
+    );
     assert.equal(frames[1]!.data.error.type, 'api_error');
     assert.match(frames[1]!.data.request_id, /^req_/);
   });

@@ -127,7 +127,13 @@ describe('the upstream credential Admin API extension', () => {
     await server.stores.upstreamCredentials.put({ ...stored, workspace_id: other });
     const subject = `moved-${Date.now()}`;
     const fed = await seedFederation(server, { issuerUrl: issuer.url, match: { subject_prefix: subject }, rule: { workspace_ids: [other] } });
-    await server.stores.memberships.upsert({ service_account_id: fed.serviceAccount.id, workspace_id: other, workspace_role: 'workspace_developer', created_at: new Date().toISOString(), created_by_actor_id: null });
+    await server.stores.memberships.upsert({
+      service_account_id: fed.serviceAccount.id,
+      workspace_id: other,
+      workspace_role: 'workspace_developer',
+      created_at: new Date().toISOString(),
+      created_by_actor_id: null,
+    });
     const minted = await exchange(server, fed, await issuer.sign({ sub: subject, aud: DEFAULT_AUDIENCE, jti: subject }));
     assert.equal(minted.status, 200, JSON.stringify(minted.body));
     const before = upstream.requests.length;
@@ -151,7 +157,15 @@ describe('the upstream credential Admin API extension', () => {
   });
 
   test('bad bodies are 400 naming the field', async () => {
-    for (const body of [{}, { api_key: '' }, { api_key: 'has space' }, { api_key: 'line\nbreak' }, { api_key: 'x'.repeat(1025) }, { api_key: 'ok', extra: 1 }, { api_key: 42 }]) {
+    for (const body of [
+      {},
+      { api_key: '' },
+      { api_key: 'has space' },
+      { api_key: 'line\nbreak' },
+      { api_key: 'x'.repeat(1025) },
+      { api_key: 'ok', extra: 1 },
+      { api_key: 42 },
+    ]) {
       const res = await call(server, 'PUT', path(workspaceId), { body, headers: server.adminHeaders });
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(res.body.error.type, 'invalid_request_error');

@@ -75,7 +75,12 @@ export async function seedFederation(
   return { issuer, rule, serviceAccount, defaultWorkspaceId: defaultWorkspace.id };
 }
 
-export function exchangeBody(federation: Pick<Federation, 'rule'>, server: Pick<TestServer, 'organizationId'>, assertion: string, extra: Record<string, unknown> = {}) {
+export function exchangeBody(
+  federation: Pick<Federation, 'rule'>,
+  server: Pick<TestServer, 'organizationId'>,
+  assertion: string,
+  extra: Record<string, unknown> = {},
+) {
   return {
     grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
     assertion,

@@ -37,7 +37,9 @@ export async function pgAdmin(statement: string): Promise<void> {
 /** One database per data directory, so a restart test reopens the same one. */
 async function backendFor(dataDir: string, reuse: boolean): Promise<{ databaseUrl: string; redisUrl: string | null; drop(): Promise<void> }> {
   if (TEST_BACKEND === 'sqlite') return { databaseUrl: `sqlite:${join(dataDir, 'openwif.db')}`, redisUrl: null, drop: async () => {} };
-  const name = `openwif_test_${basename(dataDir).replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
+  const name = `openwif_test_${basename(dataDir)
+    .replace(/[^a-z0-9]/gi, '_')
+    .toLowerCase()}`;
   if (!reuse) await pgAdmin(`CREATE DATABASE ${name}`);
   return {
     databaseUrl: `postgres://postgres@127.0.0.1:5432/${name}`,

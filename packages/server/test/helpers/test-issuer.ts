@@ -48,7 +48,10 @@ export class TestIssuer {
     return found;
   }
 
-  async sign(claims: JWTPayload, options: { key?: SigningKey; header?: Record<string, unknown>; lifetimeSeconds?: number; now?: number } = {}): Promise<string> {
+  async sign(
+    claims: JWTPayload,
+    options: { key?: SigningKey; header?: Record<string, unknown>; lifetimeSeconds?: number; now?: number } = {},
+  ): Promise<string> {
     const key = options.key ?? this.key();
     const now = options.now ?? Math.floor(Date.now() / 1000);
     const lifetime = options.lifetimeSeconds ?? 300;

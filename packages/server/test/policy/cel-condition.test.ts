@@ -1,18 +1,18 @@
-import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
-import { ConditionCompiler, RuleValidationError } from '../../src/policy/cel-condition.ts'
-import { RegexCache } from '../../src/policy/regex-cache.ts'
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConditionCompiler, RuleValidationError } from '../../src/policy/cel-condition.ts';
+import { RegexCache } from '../../src/policy/regex-cache.ts';
 
-const compiler = new ConditionCompiler()
+const compiler = new ConditionCompiler();
 
 function rejection(source: string, c: ConditionCompiler = compiler): RuleValidationError {
   try {
-    c.compileCondition(source)
+    c.compileCondition(source);
   } catch (err) {
-    assert.ok(err instanceof RuleValidationError, `expected RuleValidationError, got ${String(err)}`)
-    return err
+    assert.ok(err instanceof RuleValidationError, `expected RuleValidationError, got ${String(err)}`);
+    return err;
   }
-  assert.fail(`expected ${JSON.stringify(source.slice(0, 80))} to be rejected`)
+  assert.fail(`expected ${JSON.stringify(source.slice(0, 80))} to be rejected`);
 }
 
 describe('compileCondition rejects', () => {
@@ -59,29 +59,29 @@ describe('compileCondition rejects', () => {
     ['bracket nesting beyond limit', `${'('.repeat(40)}claims.a == "b"${')'.repeat(40)}`, /nested too deeply/],
     ['parser-stack bomb', `${'['.repeat(2000)}claims.a${']'.repeat(2000)}`, /nested too deeply/],
     ['deep ternary chain', `${Array.from({ length: 70 }, (_, i) => `claims.a == "${i}" ? true : `).join('')}false`, /nested too deeply/],
-  ]
+  ];
   for (const [name, source, message] of cases) {
     test(name, () => {
-      const err = rejection(source)
-      assert.equal(err.field, 'match.condition')
-      assert.match(err.message, message)
-    })
+      const err = rejection(source);
+      assert.equal(err.field, 'match.condition');
+      assert.match(err.message, message);
+    });
   }
 
   test('non-string input', () => {
-    assert.throws(() => compiler.compileCondition(42 as unknown as string), RuleValidationError)
-  })
+    assert.throws(() => compiler.compileCondition(42 as unknown as string), RuleValidationError);
+  });
 
   test('brackets inside string literals do not count towards nesting', () => {
-    const ok = compiler.compileCondition(`claims.sub == "${'('.repeat(60)}"`)
-    assert.equal(ok.evaluate({ sub: '('.repeat(60) }), true)
-  })
+    const ok = compiler.compileCondition(`claims.sub == "${'('.repeat(60)}"`);
+    assert.equal(ok.evaluate({ sub: '('.repeat(60) }), true);
+  });
 
   test('limits are configurable per compiler', () => {
-    const strict = new ConditionCompiler({ limits: { maxNodes: 5 } })
-    assert.match(rejection('claims.a == "x" && claims.b == "y"', strict).message, /more than 5/)
-  })
-})
+    const strict = new ConditionCompiler({ limits: { maxNodes: 5 } });
+    assert.match(rejection('claims.a == "x" && claims.b == "y"', strict).message, /more than 5/);
+  });
+});
 
 describe('compileCondition accepts and evaluates', () => {
   const claims = {
@@ -93,7 +93,7 @@ describe('compileCondition accepts and evaluates', () => {
     aud: ['a', 'b'],
     nested: { project_id: 'p-1', tags: { env: 'prod' } },
     'https://sts.amazonaws.com/': { aws_account: '123456789012' },
-  }
+  };
   const cases: [string, boolean][] = [
     ['claims.sub.startsWith("repo:acme/") && claims.ref in ["refs/heads/main", "refs/heads/release"]', true],
     ['claims.sub.startsWith("repo:other/")', false],
@@ -110,13 +110,13 @@ describe('compileCondition accepts and evaluates', () => {
     ['claims["https://sts.amazonaws.com/"].aws_account == "123456789012"', true],
     ['claims.aud.exists(a, ["a", "z"].exists(b, a == b))', true],
     ['claims.sub.contains("acme") ? claims.ref == "refs/heads/main" : false', true],
-  ]
+  ];
   for (const [source, expected] of cases) {
     test(`${source} → ${expected}`, () => {
-      assert.equal(compiler.compileCondition(source).evaluate(claims), expected)
-    })
+      assert.equal(compiler.compileCondition(source).evaluate(claims), expected);
+    });
   }
-})
+});
 
 describe('evaluation never throws and treats errors as non-match', () => {
   const cases: [string, string, Record<string, unknown>][] = [
@@ -132,39 +132,39 @@ describe('evaluation never throws and treats errors as non-match', () => {
     ['claim holding a function', 'claims.f == "x"', { f: () => 'x' }],
     ['undefined claim value', 'claims.u == "x"', { u: undefined }],
     ['claim named like a prototype property', 'claims.constructor == "x"', {}],
-  ]
+  ];
   for (const [name, source, claims] of cases) {
     test(name, () => {
-      const condition = compiler.compileCondition(source)
-      assert.equal(condition.evaluate(claims), false)
-      assert.notEqual(condition.evaluateWithOutcome(claims).result, 'true')
-    })
+      const condition = compiler.compileCondition(source);
+      assert.equal(condition.evaluate(claims), false);
+      assert.notEqual(condition.evaluateWithOutcome(claims).result, 'true');
+    });
   }
 
   test('an error absorbed by || still matches only when the other side is true', () => {
-    const condition = compiler.compileCondition('claims.missing == "x" || claims.sub == "a"')
-    assert.equal(condition.evaluate({ sub: 'a' }), true)
-    assert.equal(condition.evaluate({ sub: 'b' }), false)
-  })
+    const condition = compiler.compileCondition('claims.missing == "x" || claims.sub == "a"');
+    assert.equal(condition.evaluate({ sub: 'a' }), true);
+    assert.equal(condition.evaluate({ sub: 'b' }), false);
+  });
 
   test('outcome reports the runtime error text', () => {
-    const outcome = compiler.compileCondition('claims.missing == "x"').evaluateWithOutcome({})
-    assert.equal(outcome.result, 'error')
-    assert.ok('detail' in outcome && outcome.detail.length > 0)
-  })
-})
+    const outcome = compiler.compileCondition('claims.missing == "x"').evaluateWithOutcome({});
+    assert.equal(outcome.result, 'error');
+    assert.ok('detail' in outcome && outcome.detail.length > 0);
+  });
+});
 
 describe('runtime cost guards', () => {
   /** About 12 KB of JSON: the most list elements a 16 KiB assertion can carry. */
-  const hugeList = Array.from({ length: 6000 }, (_, i) => i % 10)
+  const hugeList = Array.from({ length: 6000 }, (_, i) => i % 10);
 
   test('ReDoS probe "a"*28+"!" against ^(a+)+$ finishes fast (RE2)', () => {
-    const condition = compiler.compileCondition('claims.s.matches("^(a+)+$")')
-    const started = performance.now()
-    assert.equal(condition.evaluate({ s: `${'a'.repeat(28)}!` }), false)
-    assert.equal(condition.evaluate({ s: `${'a'.repeat(5000)}!` }), false)
-    assert.ok(performance.now() - started < 200, 'RE2 must run in linear time')
-  })
+    const condition = compiler.compileCondition('claims.s.matches("^(a+)+$")');
+    const started = performance.now();
+    assert.equal(condition.evaluate({ s: `${'a'.repeat(28)}!` }), false);
+    assert.equal(condition.evaluate({ s: `${'a'.repeat(5000)}!` }), false);
+    assert.ok(performance.now() - started < 200, 'RE2 must run in linear time');
+  });
 
   const bombs: [string, string][] = [
     ['nested all() over a huge list', 'claims.g.all(x, claims.g.all(y, x != y || x == y))'],
@@ -172,81 +172,81 @@ describe('runtime cost guards', () => {
     ['linear scan inside a loop', 'claims.g.exists(x, x in claims.g && x == -1)'],
     ['map() producing a list per element', 'claims.g.map(x, claims.g).exists(l, l.size() == -1)'],
     ['largest allowed regex inside a loop', 'claims.g.exists(x, claims.s.matches("^(a{1,10}){1,11}$") && x == -1)'],
-  ]
+  ];
   for (const [name, source] of bombs) {
     test(`${name}: bounded and denied`, () => {
-      const condition = compiler.compileCondition(source)
-      const started = performance.now()
-      const outcome = condition.evaluateWithOutcome({ g: hugeList, s: `${'a'.repeat(4000)}!` })
-      const elapsed = performance.now() - started
-      assert.equal(outcome.result, 'budget_exceeded')
-      assert.equal(condition.evaluate({ g: hugeList, s: 'a' }), false)
+      const condition = compiler.compileCondition(source);
+      const started = performance.now();
+      const outcome = condition.evaluateWithOutcome({ g: hugeList, s: `${'a'.repeat(4000)}!` });
+      const elapsed = performance.now() - started;
+      assert.equal(outcome.result, 'budget_exceeded');
+      assert.equal(condition.evaluate({ g: hugeList, s: 'a' }), false);
       // Deadline is 50 ms; allow for one in-flight iteration and a loaded CI machine.
-      assert.ok(elapsed < 400, `took ${elapsed.toFixed(1)} ms`)
-    })
+      assert.ok(elapsed < 400, `took ${elapsed.toFixed(1)} ms`);
+    });
   }
 
   test('iteration cap is deterministic with a frozen clock', () => {
-    const frozen = new ConditionCompiler({ now: () => 0, evaluation: { maxIterations: 100 } })
-    const condition = frozen.compileCondition('claims.g.exists(x, x == 99)')
-    assert.equal(condition.evaluate({ g: Array.from({ length: 100 }, (_, i) => i) }), true)
-    const outcome = condition.evaluateWithOutcome({ g: Array.from({ length: 101 }, (_, i) => (i === 100 ? 99 : i)) })
-    assert.equal(outcome.result, 'budget_exceeded')
-  })
+    const frozen = new ConditionCompiler({ now: () => 0, evaluation: { maxIterations: 100 } });
+    const condition = frozen.compileCondition('claims.g.exists(x, x == 99)');
+    assert.equal(condition.evaluate({ g: Array.from({ length: 100 }, (_, i) => i) }), true);
+    const outcome = condition.evaluateWithOutcome({ g: Array.from({ length: 101 }, (_, i) => (i === 100 ? 99 : i)) });
+    assert.equal(outcome.result, 'budget_exceeded');
+  });
 
   test('an exhausted budget is a non-match even when || would absorb the error', () => {
-    const small = new ConditionCompiler({ now: () => 0, evaluation: { maxIterations: 10 } })
-    const condition = small.compileCondition('claims.sub == "a" || claims.g.all(x, x >= 0)')
-    assert.equal(condition.evaluate({ sub: 'a', g: [1, 2, 3] }), true)
-    assert.equal(condition.evaluate({ sub: 'b', g: Array.from({ length: 50 }, () => 1) }), false)
-    const absorbing = small.compileCondition('claims.g.all(x, x >= 0) || claims.sub == "a"')
-    assert.equal(absorbing.evaluateWithOutcome({ sub: 'a', g: Array.from({ length: 50 }, () => 1) }).result, 'budget_exceeded')
-  })
+    const small = new ConditionCompiler({ now: () => 0, evaluation: { maxIterations: 10 } });
+    const condition = small.compileCondition('claims.sub == "a" || claims.g.all(x, x >= 0)');
+    assert.equal(condition.evaluate({ sub: 'a', g: [1, 2, 3] }), true);
+    assert.equal(condition.evaluate({ sub: 'b', g: Array.from({ length: 50 }, () => 1) }), false);
+    const absorbing = small.compileCondition('claims.g.all(x, x >= 0) || claims.sub == "a"');
+    assert.equal(absorbing.evaluateWithOutcome({ sub: 'a', g: Array.from({ length: 50 }, () => 1) }).result, 'budget_exceeded');
+  });
 
   test('deadline uses the injected clock', () => {
-    let now = 0
-    const clocked = new ConditionCompiler({ now: () => (now += 10), evaluation: { deadlineMs: 35, maxIterations: 1_000_000 } })
-    const condition = clocked.compileCondition('claims.g.all(x, x >= 0)')
-    assert.equal(condition.evaluateWithOutcome({ g: Array.from({ length: 10 }, () => 1) }).result, 'budget_exceeded')
-    assert.equal(condition.evaluateWithOutcome({ g: [1] }).result, 'true')
-  })
+    let now = 0;
+    const clocked = new ConditionCompiler({ now: () => (now += 10), evaluation: { deadlineMs: 35, maxIterations: 1_000_000 } });
+    const condition = clocked.compileCondition('claims.g.all(x, x >= 0)');
+    assert.equal(condition.evaluateWithOutcome({ g: Array.from({ length: 10 }, () => 1) }).result, 'budget_exceeded');
+    assert.equal(condition.evaluateWithOutcome({ g: [1] }).result, 'true');
+  });
 
   test('the meter resets between evaluations', () => {
-    const small = new ConditionCompiler({ now: () => 0, evaluation: { maxIterations: 10 } })
-    const condition = small.compileCondition('claims.g.all(x, x >= 0)')
-    for (let i = 0; i < 5; i++) assert.equal(condition.evaluate({ g: [1, 2, 3, 4, 5, 6, 7, 8] }), true)
-  })
-})
+    const small = new ConditionCompiler({ now: () => 0, evaluation: { maxIterations: 10 } });
+    const condition = small.compileCondition('claims.g.all(x, x >= 0)');
+    for (let i = 0; i < 5; i++) assert.equal(condition.evaluate({ g: [1, 2, 3, 4, 5, 6, 7, 8] }), true);
+  });
+});
 
 describe('RegexCache', () => {
   test('is bounded and evicts the least recently used pattern', () => {
-    const cache = new RegexCache(2)
-    const a = cache.compile('^a$')
-    cache.compile('^b$')
-    assert.equal(cache.compile('^a$'), a, 'hit returns the same compiled program')
-    cache.compile('^c$')
-    assert.equal(cache.size, 2)
-    assert.equal(cache.compile('^a$'), a, '^a$ was recently used and must survive')
-    assert.notEqual(cache.compile('^b$'), undefined)
-    assert.equal(cache.size, 2)
-  })
+    const cache = new RegexCache(2);
+    const a = cache.compile('^a$');
+    cache.compile('^b$');
+    assert.equal(cache.compile('^a$'), a, 'hit returns the same compiled program');
+    cache.compile('^c$');
+    assert.equal(cache.size, 2);
+    assert.equal(cache.compile('^a$'), a, '^a$ was recently used and must survive');
+    assert.notEqual(cache.compile('^b$'), undefined);
+    assert.equal(cache.size, 2);
+  });
 
   test('invalid patterns throw and are not cached', () => {
-    const cache = new RegexCache(4)
-    assert.throws(() => cache.compile('('))
-    assert.equal(cache.size, 0)
-  })
+    const cache = new RegexCache(4);
+    assert.throws(() => cache.compile('('));
+    assert.equal(cache.size, 0);
+  });
 
   test('rejects a non-positive bound', () => {
-    assert.throws(() => new RegexCache(0), TypeError)
-    assert.throws(() => new RegexCache(1.5), TypeError)
-  })
+    assert.throws(() => new RegexCache(0), TypeError);
+    assert.throws(() => new RegexCache(1.5), TypeError);
+  });
 
   test('compilers do not share state', () => {
-    const one = new ConditionCompiler({ now: () => 0, evaluation: { maxIterations: 3 } })
-    const two = new ConditionCompiler()
-    const big = { g: [1, 2, 3, 4, 5] }
-    assert.equal(one.compileCondition('claims.g.all(x, x > 0)').evaluate(big), false)
-    assert.equal(two.compileCondition('claims.g.all(x, x > 0)').evaluate(big), true)
-  })
-})
+    const one = new ConditionCompiler({ now: () => 0, evaluation: { maxIterations: 3 } });
+    const two = new ConditionCompiler();
+    const big = { g: [1, 2, 3, 4, 5] };
+    assert.equal(one.compileCondition('claims.g.all(x, x > 0)').evaluate(big), false);
+    assert.equal(two.compileCondition('claims.g.all(x, x > 0)').evaluate(big), true);
+  });
+});

@@ -1,11 +1,11 @@
-import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
-import { ConditionCompiler, RuleValidationError } from '../../src/policy/cel-condition.ts'
-import { compileRuleMatch, type RuleMatch } from '../../src/policy/match-rule.ts'
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConditionCompiler, RuleValidationError } from '../../src/policy/cel-condition.ts';
+import { compileRuleMatch, type RuleMatch } from '../../src/policy/match-rule.ts';
 
-const conditions = new ConditionCompiler()
-const opts = { defaultAudiences: ['https://api.anthropic.com', 'https://wif.example.com'] }
-const compile = (match: RuleMatch) => compileRuleMatch(match, { conditions })
+const conditions = new ConditionCompiler();
+const opts = { defaultAudiences: ['https://api.anthropic.com', 'https://wif.example.com'] };
+const compile = (match: RuleMatch) => compileRuleMatch(match, { conditions });
 
 describe('compileRuleMatch validation (spec §4.3)', () => {
   const invalid: [string, unknown, string, RegExp][] = [
@@ -37,16 +37,19 @@ describe('compileRuleMatch validation (spec §4.3)', () => {
     ['condition not a string', { condition: 1 }, 'match.condition', /must be a string/],
     ['condition constant true', { condition: 'true' }, 'match.condition', /reference the token/],
     ['condition syntax error', { condition: 'claims.sub ==' }, 'match.condition', /syntax error/],
-  ]
+  ];
   for (const [name, match, field, message] of invalid) {
     test(`rejects: ${name}`, () => {
-      assert.throws(() => compile(match as RuleMatch), (err: unknown) => {
-        assert.ok(err instanceof RuleValidationError)
-        assert.equal(err.field, field)
-        assert.match(err.message, message)
-        return true
-      })
-    })
+      assert.throws(
+        () => compile(match as RuleMatch),
+        (err: unknown) => {
+          assert.ok(err instanceof RuleValidationError);
+          assert.equal(err.field, field);
+          assert.match(err.message, message);
+          return true;
+        },
+      );
+    });
   }
 
   const valid: [string, RuleMatch][] = [
@@ -55,16 +58,23 @@ describe('compileRuleMatch validation (spec §4.3)', () => {
     ['literal asterisk prefix', { subject_prefix: '**' }],
     ['claims only', { claims: { oid: '00000000-0000-0000-0000-000000000001' } }],
     ['condition only', { condition: 'claims.sub == "a"' }],
-    ['limits exactly', { subject_prefix: 'a'.repeat(1024), audience: 'b'.repeat(1024), claims: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`${i}`.padEnd(256, 'k'), 'v'.repeat(1024)])) }],
-  ]
+    [
+      'limits exactly',
+      {
+        subject_prefix: 'a'.repeat(1024),
+        audience: 'b'.repeat(1024),
+        claims: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`${i}`.padEnd(256, 'k'), 'v'.repeat(1024)])),
+      },
+    ],
+  ];
   for (const [name, match] of valid) {
     test(`accepts: ${name}`, () => {
-      const compiled = compile(match)
-      assert.equal(compiled.match.subject_prefix, match.subject_prefix ?? null)
-      assert.ok(Object.isFrozen(compiled.match))
-    })
+      const compiled = compile(match);
+      assert.equal(compiled.match.subject_prefix, match.subject_prefix ?? null);
+      assert.ok(Object.isFrozen(compiled.match));
+    });
   }
-})
+});
 
 describe('check()', () => {
   const rule = compile({
@@ -72,11 +82,14 @@ describe('check()', () => {
     subject_prefix: 'repo:acme/*',
     claims: { repository_owner: 'acme', run_attempt: '1' },
     condition: 'claims.ref == "refs/heads/main"',
-  })
+  });
   const good = {
-    aud: 'https://api.anthropic.com', sub: 'repo:acme/api:ref:refs/heads/main',
-    repository_owner: 'acme', run_attempt: '1', ref: 'refs/heads/main',
-  }
+    aud: 'https://api.anthropic.com',
+    sub: 'repo:acme/api:ref:refs/heads/main',
+    repository_owner: 'acme',
+    run_attempt: '1',
+    ref: 'refs/heads/main',
+  };
   const cases: [string, Record<string, unknown>, string | null][] = [
     ['all steps pass', good, null],
     ['aud array containing the audience', { ...good, aud: ['other', 'https://api.anthropic.com'] }, null],
@@ -100,45 +113,45 @@ describe('check()', () => {
     ['condition false', { ...good, ref: 'refs/heads/dev' }, 'match_condition'],
     ['condition runtime error (missing claim)', { ...good, ref: undefined }, 'match_condition'],
     ['first failure wins (audience before subject)', { ...good, aud: 'x', sub: 'x' }, 'match_audience'],
-  ]
+  ];
   for (const [name, claims, expected] of cases) {
     test(name, () => {
-      const cleaned = Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined))
-      assert.equal(rule.check(cleaned, opts), expected)
-      assert.equal(rule.explain(cleaned, opts).failure, expected, 'explain agrees with check')
-    })
+      const cleaned = Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined));
+      assert.equal(rule.check(cleaned, opts), expected);
+      assert.equal(rule.explain(cleaned, opts).failure, expected, 'explain agrees with check');
+    });
   }
 
   test('exact subject does not prefix-match', () => {
-    const exact = compile({ subject_prefix: 'system:serviceaccount:prod:api' })
-    const base = { aud: 'https://api.anthropic.com' }
-    assert.equal(exact.check({ ...base, sub: 'system:serviceaccount:prod:api' }, opts), null)
-    assert.equal(exact.check({ ...base, sub: 'system:serviceaccount:prod:api2' }, opts), 'match_subject_prefix')
-    assert.equal(exact.check({ ...base, sub: 'system:serviceaccount:prod:ap' }, opts), 'match_subject_prefix')
-  })
+    const exact = compile({ subject_prefix: 'system:serviceaccount:prod:api' });
+    const base = { aud: 'https://api.anthropic.com' };
+    assert.equal(exact.check({ ...base, sub: 'system:serviceaccount:prod:api' }, opts), null);
+    assert.equal(exact.check({ ...base, sub: 'system:serviceaccount:prod:api2' }, opts), 'match_subject_prefix');
+    assert.equal(exact.check({ ...base, sub: 'system:serviceaccount:prod:ap' }, opts), 'match_subject_prefix');
+  });
 
   test('only a trailing * is a wildcard', () => {
-    const literal = compile({ subject_prefix: 'a*b' })
-    const base = { aud: 'https://api.anthropic.com' }
-    assert.equal(literal.check({ ...base, sub: 'a*b' }, opts), null)
-    assert.equal(literal.check({ ...base, sub: 'axxb' }, opts), 'match_subject_prefix')
-  })
+    const literal = compile({ subject_prefix: 'a*b' });
+    const base = { aud: 'https://api.anthropic.com' };
+    assert.equal(literal.check({ ...base, sub: 'a*b' }, opts), null);
+    assert.equal(literal.check({ ...base, sub: 'axxb' }, opts), 'match_subject_prefix');
+  });
 
   test('default audiences apply when the rule has none', () => {
-    const noAudience = compile({ subject_prefix: 'svc' })
-    assert.equal(noAudience.check({ sub: 'svc', aud: 'https://wif.example.com' }, opts), null)
-    assert.equal(noAudience.check({ sub: 'svc', aud: ['x', 'https://api.anthropic.com'] }, opts), null)
-    assert.equal(noAudience.check({ sub: 'svc', aud: 'api://other-app' }, opts), 'match_audience')
-    assert.equal(noAudience.check({ sub: 'svc' }, opts), 'match_audience')
-    assert.equal(noAudience.check({ sub: 'svc', aud: 'https://api.anthropic.com' }, { defaultAudiences: [] }), 'match_audience')
-  })
+    const noAudience = compile({ subject_prefix: 'svc' });
+    assert.equal(noAudience.check({ sub: 'svc', aud: 'https://wif.example.com' }, opts), null);
+    assert.equal(noAudience.check({ sub: 'svc', aud: ['x', 'https://api.anthropic.com'] }, opts), null);
+    assert.equal(noAudience.check({ sub: 'svc', aud: 'api://other-app' }, opts), 'match_audience');
+    assert.equal(noAudience.check({ sub: 'svc' }, opts), 'match_audience');
+    assert.equal(noAudience.check({ sub: 'svc', aud: 'https://api.anthropic.com' }, { defaultAudiences: [] }), 'match_audience');
+  });
 
   test('prototype-named claims do not resolve to Object.prototype', () => {
-    const proto = compile({ claims: { constructor: 'x', toString: 'y' } })
-    assert.equal(proto.check({ aud: 'https://api.anthropic.com' }, opts), 'match_claims')
-    assert.equal(proto.check({ aud: 'https://api.anthropic.com', constructor: 'x', toString: 'y' }, opts), null)
-  })
-})
+    const proto = compile({ claims: { constructor: 'x', toString: 'y' } });
+    assert.equal(proto.check({ aud: 'https://api.anthropic.com' }, opts), 'match_claims');
+    assert.equal(proto.check({ aud: 'https://api.anthropic.com', constructor: 'x', toString: 'y' }, opts), null);
+  });
+});
 
 describe('explain()', () => {
   const rule = compile({
@@ -146,44 +159,53 @@ describe('explain()', () => {
     subject_prefix: 'repo:acme/api:ref:refs/heads/main',
     claims: { repository_owner: 'acme', run_attempt: '1' },
     condition: 'claims.env == "prod"',
-  })
+  });
 
   test('reports every step, not just the first failure', () => {
-    const result = rule.explain({ aud: ['x', 'y'], sub: 'repo:acme/api:ref:refs/heads/mainline', repository_owner: 'acme', run_attempt: 1, env: 'dev' }, opts)
-    assert.equal(result.failure, 'match_audience')
-    assert.deepEqual(result.steps.map((s) => [s.step, s.status]), [
-      ['audience', 'fail'], ['subject_prefix', 'fail'], ['claims', 'fail'], ['condition', 'fail'],
-    ])
-    const [audience, subject, claims, condition] = result.steps
-    assert.match(audience?.hint ?? '', /expected aud "api:\/\/app", got \["x", "y"\]/)
-    assert.match(subject?.hint ?? '', /4 extra characters/)
-    assert.match(claims?.hint ?? '', /run_attempt: expected the string "1", got 1 \(number\)/)
-    assert.match(condition?.hint ?? '', /evaluated to false/)
-  })
+    const result = rule.explain({ aud: ['x', 'y'], sub: 'repo:acme/api:ref:refs/heads/mainline', repository_owner: 'acme', run_attempt: 1, env: 'dev' }, opts);
+    assert.equal(result.failure, 'match_audience');
+    assert.deepEqual(
+      result.steps.map((s) => [s.step, s.status]),
+      [
+        ['audience', 'fail'],
+        ['subject_prefix', 'fail'],
+        ['claims', 'fail'],
+        ['condition', 'fail'],
+      ],
+    );
+    const [audience, subject, claims, condition] = result.steps;
+    assert.match(audience?.hint ?? '', /expected aud "api:\/\/app", got \["x", "y"\]/);
+    assert.match(subject?.hint ?? '', /4 extra characters/);
+    assert.match(claims?.hint ?? '', /run_attempt: expected the string "1", got 1 \(number\)/);
+    assert.match(condition?.hint ?? '', /evaluated to false/);
+  });
 
   test('subject hint names the matching length', () => {
-    const step = rule.explain({ aud: 'api://app', sub: 'repo:acme/apx:ref', repository_owner: 'acme', run_attempt: '1', env: 'prod' }, opts).steps[1]
-    assert.equal(step?.status, 'fail')
-    assert.match(step?.hint ?? '', /differs after 12 matching characters/)
-  })
+    const step = rule.explain({ aud: 'api://app', sub: 'repo:acme/apx:ref', repository_owner: 'acme', run_attempt: '1', env: 'prod' }, opts).steps[1];
+    assert.equal(step?.status, 'fail');
+    assert.match(step?.hint ?? '', /differs after 12 matching characters/);
+  });
 
   test('passes and unconfigured steps', () => {
-    const minimal = compile({ subject_prefix: 'svc*' })
-    const result = minimal.explain({ aud: 'https://api.anthropic.com', sub: 'svc-1' }, opts)
-    assert.equal(result.failure, null)
-    assert.deepEqual(result.steps.map((s) => s.status), ['pass', 'pass', 'not_configured', 'not_configured'])
-  })
+    const minimal = compile({ subject_prefix: 'svc*' });
+    const result = minimal.explain({ aud: 'https://api.anthropic.com', sub: 'svc-1' }, opts);
+    assert.equal(result.failure, null);
+    assert.deepEqual(
+      result.steps.map((s) => s.status),
+      ['pass', 'pass', 'not_configured', 'not_configured'],
+    );
+  });
 
   test('hints truncate long values and strip control characters', () => {
-    const result = rule.explain({ aud: `evil\u001b[31m${'x'.repeat(500)}`, sub: 'x' }, opts)
-    const hint = result.steps[0]?.hint ?? ''
-    assert.ok(!hint.includes('\u001b'), 'no escape sequences')
-    assert.ok(hint.length < 300, `hint length ${hint.length}`)
-  })
+    const result = rule.explain({ aud: `evil\u001b[31m${'x'.repeat(500)}`, sub: 'x' }, opts);
+    const hint = result.steps[0]?.hint ?? '';
+    assert.ok(!hint.includes('\u001b'), 'no escape sequences');
+    assert.ok(hint.length < 300, `hint length ${hint.length}`);
+  });
 
   test('missing claims and runtime errors are named', () => {
-    const result = rule.explain({ aud: 'api://app', sub: 'repo:acme/api:ref:refs/heads/main' }, opts)
-    assert.match(result.steps[2]?.hint ?? '', /repository_owner: missing/)
-    assert.match(result.steps[3]?.hint ?? '', /did not match/)
-  })
-})
+    const result = rule.explain({ aud: 'api://app', sub: 'repo:acme/api:ref:refs/heads/main' }, opts);
+    assert.match(result.steps[2]?.hint ?? '', /repository_owner: missing/);
+    assert.match(result.steps[3]?.hint ?? '', /did not match/);
+  });
+});

@@ -1,13 +1,13 @@
-import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
-import type { RuleMatch } from '../../src/policy/match-rule.ts'
-import { checkTenantPinning, findSharedIssuer, SHARED_ISSUERS } from '../../src/policy/shared-issuers.ts'
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { RuleMatch } from '../../src/policy/match-rule.ts';
+import { checkTenantPinning, findSharedIssuer, SHARED_ISSUERS } from '../../src/policy/shared-issuers.ts';
 
-const GITHUB = 'https://token.actions.githubusercontent.com'
-const GITLAB = 'https://gitlab.com'
-const BUILDKITE = 'https://agent.buildkite.com'
-const TFC = 'https://app.terraform.io'
-const GOOGLE = 'https://accounts.google.com'
+const GITHUB = 'https://token.actions.githubusercontent.com';
+const GITLAB = 'https://gitlab.com';
+const BUILDKITE = 'https://agent.buildkite.com';
+const TFC = 'https://app.terraform.io';
+const GOOGLE = 'https://accounts.google.com';
 
 describe('findSharedIssuer', () => {
   const cases: [string, string | undefined][] = [
@@ -23,15 +23,18 @@ describe('findSharedIssuer', () => {
     ['https://gitlab.example.com', undefined],
     ['https://login.microsoftonline.com/tid/v2.0', undefined],
     ['https://gitlab.com.evil.example', undefined],
-  ]
+  ];
   for (const [url, platform] of cases) {
-    test(`${url} → ${platform ?? 'not shared'}`, () => assert.equal(findSharedIssuer(url)?.platform, platform))
+    test(`${url} → ${platform ?? 'not shared'}`, () => assert.equal(findSharedIssuer(url)?.platform, platform));
   }
 
   test('every platform from spec §10.9 is listed', () => {
-    assert.deepEqual(SHARED_ISSUERS.map((i) => i.platform), ['GitHub Actions', 'GitLab', 'Buildkite', 'Terraform Cloud', 'Google'])
-  })
-})
+    assert.deepEqual(
+      SHARED_ISSUERS.map((i) => i.platform),
+      ['GitHub Actions', 'GitLab', 'Buildkite', 'Terraform Cloud', 'Google'],
+    );
+  });
+});
 
 describe('checkTenantPinning', () => {
   const pinned: [string, string, RuleMatch][] = [
@@ -54,9 +57,9 @@ describe('checkTenantPinning', () => {
     ['Google email claim', GOOGLE, { claims: { email: 'svc@proj.iam.gserviceaccount.com' } }],
     ['Google nested project id in condition', GOOGLE, { condition: 'claims.google.compute_engine.project_id == "p1"' }],
     ['tenant-specific issuer needs nothing', 'https://oidc.eks.eu-west-1.amazonaws.com/id/ABC', { subject_prefix: 'system:*' }],
-  ]
+  ];
   for (const [name, issuer, match] of pinned) {
-    test(`accepts: ${name}`, () => assert.equal(checkTenantPinning(issuer, match), null))
+    test(`accepts: ${name}`, () => assert.equal(checkTenantPinning(issuer, match), null));
   }
 
   const unpinned: [string, string, RuleMatch][] = [
@@ -82,13 +85,13 @@ describe('checkTenantPinning', () => {
     ['Google wildcard subject', GOOGLE, { subject_prefix: '1122*' }],
     ['Google email_verified only', GOOGLE, { claims: { email_verified: 'true' } }],
     ['trailing-slash issuer variant is still shared', `${GITHUB}/`, { subject_prefix: 'repo:*' }],
-  ]
+  ];
   for (const [name, issuer, match] of unpinned) {
     test(`rejects: ${name}`, () => {
-      const message = checkTenantPinning(issuer, match)
-      assert.ok(message !== null, 'expected a pinning error')
-      assert.match(message, /must pin your tenant/)
-      assert.ok(message.includes(findSharedIssuer(issuer)?.platform ?? '?'))
-    })
+      const message = checkTenantPinning(issuer, match);
+      assert.ok(message !== null, 'expected a pinning error');
+      assert.match(message, /must pin your tenant/);
+      assert.ok(message.includes(findSharedIssuer(issuer)?.platform ?? '?'));
+    });
   }
-})
+});

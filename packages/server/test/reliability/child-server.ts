@@ -118,7 +118,12 @@ export async function exchangeOver(server: ChildServer, fed: HttpFederation, ass
   const res = await fetch(`${server.url}/v1/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion, federation_rule_id: fed.ruleId, organization_id: fed.organizationId }),
+    body: JSON.stringify({
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion,
+      federation_rule_id: fed.ruleId,
+      organization_id: fed.organizationId,
+    }),
   });
   return { status: res.status, body: await res.json() };
 }

@@ -121,7 +121,11 @@ describe('kill -9 under load, then restart', () => {
     assert.deepEqual(replayed, [], 'no accepted assertion is accepted again after the crash');
 
     // The restarted server works: the rest of the assertions exchange normally.
-    const fresh = await exchangeOver(second, fed, await issuer.sign({ sub: 'workload-crash', aud: DEFAULT_AUDIENCE, jti: randomUUID() }, { key: issuer.key('ES256') }));
+    const fresh = await exchangeOver(
+      second,
+      fed,
+      await issuer.sign({ sub: 'workload-crash', aud: DEFAULT_AUDIENCE, jti: randomUUID() }, { key: issuer.key('ES256') }),
+    );
     assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
   });
 });

@@ -70,7 +70,11 @@ describe('SIGTERM: drain, close, exit 0', () => {
     child = await startChildServer(databaseFile);
     const fed = await createFederation(child, issuer.url, 'drain', 'workload-drain');
     const now = Math.floor(Date.now() / 1000);
-    const assertion = await signJson({ alg: 'ES256', kid: key.kid, typ: 'JWT' }, { iss: issuer.url, sub: 'workload-drain', aud: DEFAULT_AUDIENCE, iat: now, exp: now + 300, jti: randomUUID() }, key);
+    const assertion = await signJson(
+      { alg: 'ES256', kid: key.kid, typ: 'JWT' },
+      { iss: issuer.url, sub: 'workload-drain', aud: DEFAULT_AUDIENCE, iat: now, exp: now + 300, jti: randomUUID() },
+      key,
+    );
 
     const started = Date.now();
     const inFlight = exchangeOver(child, fed, assertion);
@@ -108,7 +112,11 @@ describe('SIGTERM: drain, close, exit 0', () => {
     child = await startChildServer(databaseFile);
     const fed = await createFederation(child, issuer.url, 'drain2', 'workload-drain');
     const now = Math.floor(Date.now() / 1000);
-    const assertion = await signJson({ alg: 'ES256', kid: key.kid, typ: 'JWT' }, { iss: issuer.url, sub: 'workload-drain', aud: DEFAULT_AUDIENCE, iat: now, exp: now + 300, jti: randomUUID() }, key);
+    const assertion = await signJson(
+      { alg: 'ES256', kid: key.kid, typ: 'JWT' },
+      { iss: issuer.url, sub: 'workload-drain', aud: DEFAULT_AUDIENCE, iat: now, exp: now + 300, jti: randomUUID() },
+      key,
+    );
     const inFlight = exchangeOver(child, fed, assertion).catch((err: Error) => ({ status: 0, body: err.message }));
     await new Promise((resolve) => setTimeout(resolve, SIGTERM_AFTER_MS));
     child.child.kill('SIGTERM');

@@ -30,7 +30,10 @@ async function problemsOf(doc: OpenApiDocument): Promise<string[]> {
       const where = `${method.toUpperCase()} ${path}`;
       if (operationIds.has(operation.operationId)) problems.push(`${where}: duplicate operationId ${operation.operationId}`);
       operationIds.add(operation.operationId);
-      const declared = (operation.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name).sort();
+      const declared = (operation.parameters ?? [])
+        .filter((p) => p.in === 'path')
+        .map((p) => p.name)
+        .sort();
       if (templated.join() !== declared.join()) problems.push(`${where}: path parameters ${declared.join()} do not match the template ${templated.join()}`);
       for (const requirement of operation.security ?? []) {
         for (const name of Object.keys(requirement)) if (!securitySchemes.includes(name)) problems.push(`${where}: unknown security scheme ${name}`);
@@ -111,8 +114,15 @@ describe('OpenAPI document generated from the route schemas', () => {
     ]) {
       assert.ok(operations.includes(expected), `${expected} missing`);
     }
-    assert.equal(operations.some((o) => o.startsWith('PUT /v1/organizations/federation_rules')), false, 'no 405 catch-all is documented');
-    assert.equal(operations.some((o) => o.includes('/openapi.json')), false);
+    assert.equal(
+      operations.some((o) => o.startsWith('PUT /v1/organizations/federation_rules')),
+      false,
+      'no 405 catch-all is documented',
+    );
+    assert.equal(
+      operations.some((o) => o.includes('/openapi.json')),
+      false,
+    );
   });
 
   test('operations carry the route schemas: bodies, path and query parameters, security', () => {
@@ -129,7 +139,11 @@ describe('OpenAPI document generated from the route schemas', () => {
 
   test('the real server serves /openapi.json (needs collectOpenApi + registerOpenApiRoute wired in app.ts)', async () => {
     const reply = await call(server, 'GET', '/openapi.json');
-    assert.equal(reply.status, 200, 'GET /openapi.json is not served yet: wire collectOpenApi(app) before the routes and registerOpenApiRoute(app, build) after them in app.ts');
+    assert.equal(
+      reply.status,
+      200,
+      'GET /openapi.json is not served yet: wire collectOpenApi(app) before the routes and registerOpenApiRoute(app, build) after them in app.ts',
+    );
     assert.deepEqual(await problemsOf(reply.body as OpenApiDocument), []);
     assert.ok(Object.keys((reply.body as OpenApiDocument).paths).length >= 15);
   });

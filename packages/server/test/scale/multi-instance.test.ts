@@ -83,14 +83,24 @@ describe('three instances on PostgreSQL + Redis', () => {
   });
 
   test('an issuer, account and rule created on B are usable on C immediately', async () => {
-    const iss = await call(b, 'POST', '/v1/organizations/federation_issuers', { headers: admin, body: { name: 'ci', issuer_url: issuer.url, jwks: { type: 'discovery' } } });
+    const iss = await call(b, 'POST', '/v1/organizations/federation_issuers', {
+      headers: admin,
+      body: { name: 'ci', issuer_url: issuer.url, jwks: { type: 'discovery' } },
+    });
     assert.equal(iss.status, 200, JSON.stringify(iss.body));
     const sa = await call(b, 'POST', '/v1/organizations/service_accounts', { headers: admin, body: { name: 'ci-bot' } });
     assert.equal(sa.status, 200, JSON.stringify(sa.body));
     serviceAccountId = sa.body.id;
     const rule = await call(b, 'POST', '/v1/organizations/federation_rules', {
       headers: admin,
-      body: { name: 'ci-rule', issuer_id: iss.body.id, match: { subject_prefix: 'ci-job' }, target: { type: 'service_account', service_account_id: serviceAccountId }, oauth_scope: 'workspace:developer', applies_to_all_workspaces: true },
+      body: {
+        name: 'ci-rule',
+        issuer_id: iss.body.id,
+        match: { subject_prefix: 'ci-job' },
+        target: { type: 'service_account', service_account_id: serviceAccountId },
+        oauth_scope: 'workspace:developer',
+        applies_to_all_workspaces: true,
+      },
     });
     assert.equal(rule.status, 200, JSON.stringify(rule.body));
     ruleId = rule.body.id;

@@ -54,8 +54,10 @@ function bodyFor(route: Route, ids: Record<string, string> = {}): unknown {
   if (route.method === 'PUT' && route.url.endsWith('/upstream_credential')) return { api_key: 'sk-ant-api03-authz-test-key' };
   if (route.method !== 'POST') return undefined;
   if (/\/federation_rules\/:federation_rule_id\/workspaces$/.test(route.url)) return { workspace_id: ids['workspace_id'] ?? newId('workspace') };
-  if (/\/service_accounts\/:service_account_id\/workspaces$/.test(route.url)) return { workspace_id: ids['workspace_id'] ?? newId('workspace'), workspace_role: 'workspace_user' };
-  if (/\/workspaces\/:workspace_id\/service_accounts$/.test(route.url)) return { service_account_id: ids['service_account_id'] ?? newId('serviceAccount'), workspace_role: 'workspace_user' };
+  if (/\/service_accounts\/:service_account_id\/workspaces$/.test(route.url))
+    return { workspace_id: ids['workspace_id'] ?? newId('workspace'), workspace_role: 'workspace_user' };
+  if (/\/workspaces\/:workspace_id\/service_accounts$/.test(route.url))
+    return { service_account_id: ids['service_account_id'] ?? newId('serviceAccount'), workspace_role: 'workspace_user' };
   if (/\/workspaces\/:workspace_id\/service_accounts\/:service_account_id$/.test(route.url)) return { workspace_role: 'workspace_user' };
   return {};
 }
@@ -90,7 +92,12 @@ describe('Admin API authorization on every route', () => {
     assert.equal(devReply.status, 200, JSON.stringify(devReply.body));
     developerToken = devReply.body.access_token;
 
-    const adm = await seedFederation(server, { issuerUrl: issuer.url, match: { subject_prefix: 'adm' }, rule: { oauth_scope: 'org:admin' }, serviceAccount: { organization_role: 'admin' } });
+    const adm = await seedFederation(server, {
+      issuerUrl: issuer.url,
+      match: { subject_prefix: 'adm' },
+      rule: { oauth_scope: 'org:admin' },
+      serviceAccount: { organization_role: 'admin' },
+    });
     const admReply = await exchange(server, adm, await issuer.sign({ sub: 'adm', aud: DEFAULT_AUDIENCE, jti: randomUUID() }));
     assert.equal(admReply.status, 200, JSON.stringify(admReply.body));
     archivedAdminToken = admReply.body.access_token;
@@ -101,7 +108,12 @@ describe('Admin API authorization on every route', () => {
     const archived = await call(server, 'POST', `/v1/organizations/service_accounts/${adm.serviceAccount.id}/archive`, { headers: auth });
     assert.equal(archived.status, 200, JSON.stringify(archived.body));
 
-    live = { service_account_id: dev.serviceAccount.id, workspace_id: dev.defaultWorkspaceId, federation_issuer_id: dev.issuer.id, federation_rule_id: dev.rule.id };
+    live = {
+      service_account_id: dev.serviceAccount.id,
+      workspace_id: dev.defaultWorkspaceId,
+      federation_issuer_id: dev.issuer.id,
+      federation_rule_id: dev.rule.id,
+    };
     // Which method/path pairs exist only as 405 answers: learnt from the bootstrap admin itself.
     for (const route of routes) {
       const reply = await send(route, fill(route.url), auth);

@@ -26,7 +26,14 @@ describe('fuzzing the exchange endpoint and the JWT parser', () => {
   let attacker: SigningKey;
   let seq = 0;
   const nowS = () => Math.floor(Date.now() / 1000);
-  const validClaims = () => ({ iss: issuer.url, sub: 'workload-1', aud: DEFAULT_AUDIENCE, iat: nowS(), exp: nowS() + 300, jti: `fuzz-${process.pid}-${++seq}` });
+  const validClaims = () => ({
+    iss: issuer.url,
+    sub: 'workload-1',
+    aud: DEFAULT_AUDIENCE,
+    iat: nowS(),
+    exp: nowS() + 300,
+    jti: `fuzz-${process.pid}-${++seq}`,
+  });
   const validHeader = () => ({ alg: 'RS256', kid: rsa.kid, typ: 'JWT' });
 
   before(async () => {
@@ -94,11 +101,23 @@ describe('fuzzing the exchange endpoint and the JWT parser', () => {
       case 'aud':
         return jsonish.filter((v) => v !== DEFAULT_AUDIENCE && !(Array.isArray(v) && v.includes(DEFAULT_AUDIENCE)));
       case 'exp':
-        return fc.oneof(jsonish.filter((v) => typeof v !== 'number'), fc.integer({ min: -1e9, max: t - 31 }), fc.integer({ min: t + 3601, max: 2 ** 31 - 1 }), fc.double({ noDefaultInfinity: false }).filter((v) => !Number.isFinite(v)));
+        return fc.oneof(
+          jsonish.filter((v) => typeof v !== 'number'),
+          fc.integer({ min: -1e9, max: t - 31 }),
+          fc.integer({ min: t + 3601, max: 2 ** 31 - 1 }),
+          fc.double({ noDefaultInfinity: false }).filter((v) => !Number.isFinite(v)),
+        );
       case 'iat':
-        return fc.oneof(jsonish.filter((v) => typeof v !== 'number'), fc.integer({ min: t + 31, max: 2 ** 31 - 1 }), fc.integer({ min: -1e9, max: -1 }));
+        return fc.oneof(
+          jsonish.filter((v) => typeof v !== 'number'),
+          fc.integer({ min: t + 31, max: 2 ** 31 - 1 }),
+          fc.integer({ min: -1e9, max: -1 }),
+        );
       case 'nbf':
-        return fc.oneof(jsonish.filter((v) => typeof v !== 'number' && v !== undefined), fc.integer({ min: t + 31, max: 2 ** 31 - 1 }));
+        return fc.oneof(
+          jsonish.filter((v) => typeof v !== 'number' && v !== undefined),
+          fc.integer({ min: t + 31, max: 2 ** 31 - 1 }),
+        );
     }
   };
 
@@ -122,18 +141,35 @@ describe('fuzzing the exchange endpoint and the JWT parser', () => {
         const reply = await post(JSON.stringify(exchangeBody(fed, server, assertion)));
         assert.ok(reply.status < 500, `5xx for ${field} = ${JSON.stringify(value)}: ${reply.text}`);
         // The real key over a header that still names it with RS256 and no crit/cty: legitimately valid.
-        const stillValid = !byAttacker && header.alg === 'RS256' && header.kid === rsa.kid && header.crit === undefined && !(typeof header.cty === 'string' && header.cty.toUpperCase() === 'JWT');
-        if (!stillValid) assert.equal(reply.status, 401, `token or odd status for ${field} = ${JSON.stringify(value)} (attacker: ${byAttacker}): ${reply.text.slice(0, 200)}`);
+        const stillValid =
+          !byAttacker &&
+          header.alg === 'RS256' &&
+          header.kid === rsa.kid &&
+          header.crit === undefined &&
+          !(typeof header.cty === 'string' && header.cty.toUpperCase() === 'JWT');
+        if (!stillValid)
+          assert.equal(reply.status, 401, `token or odd status for ${field} = ${JSON.stringify(value)} (attacker: ${byAttacker}): ${reply.text.slice(0, 200)}`);
       }),
       { numRuns: RUNS },
     );
   });
 
   test('random JSON and form bodies never produce a 5xx or a token', async () => {
-    const fieldValue = fc.oneof(jsonish, fc.constant(fed.rule.id), fc.constant(server.organizationId), fc.constant('urn:ietf:params:oauth:grant-type:jwt-bearer'), fc.string({ maxLength: 64 }));
+    const fieldValue = fc.oneof(
+      jsonish,
+      fc.constant(fed.rule.id),
+      fc.constant(server.organizationId),
+      fc.constant('urn:ietf:params:oauth:grant-type:jwt-bearer'),
+      fc.string({ maxLength: 64 }),
+    );
     const body = fc.oneof(
       jsonish.map((v) => JSON.stringify(v)),
-      fc.dictionary(fc.constantFrom('grant_type', 'assertion', 'federation_rule_id', 'organization_id', 'service_account_id', 'workspace_id', '__proto__', 'x'), fieldValue).map((v) => JSON.stringify(v)),
+      fc
+        .dictionary(
+          fc.constantFrom('grant_type', 'assertion', 'federation_rule_id', 'organization_id', 'service_account_id', 'workspace_id', '__proto__', 'x'),
+          fieldValue,
+        )
+        .map((v) => JSON.stringify(v)),
       fc.string({ maxLength: 200 }),
     );
     await fc.assert(
@@ -150,7 +186,11 @@ describe('fuzzing the exchange endpoint and the JWT parser', () => {
     const issuerRecord: Issuer = { ...fed.issuer, jwks: { type: 'inline', keys: [rsa.publicJwk as Record<string, unknown>] } };
     const keys = new IssuerKeyCache({ policy: new OutboundPolicy([]) });
     const token = await issuer.sign(validClaims());
-    const fragment = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom(...token.split('.'), '.', '..', 'eyJ', '=', '%'), jsonish.map((v) => b64url(JSON.stringify(v) ?? '')));
+    const fragment = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom(...token.split('.'), '.', '..', 'eyJ', '=', '%'),
+      jsonish.map((v) => b64url(JSON.stringify(v) ?? '')),
+    );
     await fc.assert(
       fc.asyncProperty(fc.array(fragment, { maxLength: 6 }), async (pieces) => {
         const input = pieces.join('');
@@ -166,7 +206,13 @@ describe('fuzzing the exchange endpoint and the JWT parser', () => {
   });
 
   test('after fuzzing the rule minted nothing and a valid assertion still works', async () => {
-    const page = await server.stores.authEvents.list(server.organizationId, { limit: 100, cursor: null, ruleId: fed.rule.id, outcome: 'success', reason: null });
+    const page = await server.stores.authEvents.list(server.organizationId, {
+      limit: 100,
+      cursor: null,
+      ruleId: fed.rule.id,
+      outcome: 'success',
+      reason: null,
+    });
     const legit = page.items.length;
     const reply = await post(JSON.stringify(exchangeBody(fed, server, await issuer.sign(validClaims()))));
     assert.equal(reply.status, 200, reply.text);

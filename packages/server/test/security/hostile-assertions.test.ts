@@ -61,7 +61,13 @@ describe('hostile assertions', () => {
   }
 
   async function successCount(federation: Federation): Promise<number> {
-    const page = await server.stores.authEvents.list(server.organizationId, { limit: 100, cursor: null, ruleId: federation.rule.id, outcome: 'success', reason: null });
+    const page = await server.stores.authEvents.list(server.organizationId, {
+      limit: 100,
+      cursor: null,
+      ruleId: federation.rule.id,
+      outcome: 'success',
+      reason: null,
+    });
     return page.items.length;
   }
 
@@ -74,9 +80,15 @@ describe('hostile assertions', () => {
   });
 
   test('HMAC signed with the public key (JWK text, PEM, modulus) for HS256/384/512', async () => {
-    const pem = createPublicKey({ key: rsa.publicJwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+    const pem = createPublicKey({ key: rsa.publicJwk as never, format: 'jwk' })
+      .export({ type: 'spki', format: 'pem' })
+      .toString();
     const secrets = [JSON.stringify(rsa.publicJwk), pem, String(rsa.publicJwk.n)];
-    for (const [alg, hash] of [['HS256', 'sha256'], ['HS384', 'sha384'], ['HS512', 'sha512']] as const) {
+    for (const [alg, hash] of [
+      ['HS256', 'sha256'],
+      ['HS384', 'sha384'],
+      ['HS512', 'sha512'],
+    ] as const) {
       for (const secret of secrets) {
         const input = `${b64json({ alg, kid: rsa.kid, typ: 'JWT' })}.${b64json(claims())}`;
         await expectRefused(`${input}.${createHmac(hash, secret).update(input).digest('base64url')}`, fed, ['alg_not_allowed']);
@@ -86,9 +98,17 @@ describe('hostile assertions', () => {
 
   test('alg and key type mismatch: ES256 header naming the RSA kid, RS256 header naming the EC kid', async () => {
     const attackerEc = await newSigningKey('ES256', rsa.kid);
-    await expectRefused(await signJson({ alg: 'ES256', kid: rsa.kid, typ: 'JWT' }, claims(), attackerEc), fed, ['kid_not_found', 'signature_invalid', 'alg_not_allowed']);
+    await expectRefused(await signJson({ alg: 'ES256', kid: rsa.kid, typ: 'JWT' }, claims(), attackerEc), fed, [
+      'kid_not_found',
+      'signature_invalid',
+      'alg_not_allowed',
+    ]);
     const attackerRsa = await newSigningKey('RS256', ec.kid);
-    await expectRefused(await signJson({ alg: 'RS256', kid: ec.kid, typ: 'JWT' }, claims(), attackerRsa), fed, ['kid_not_found', 'signature_invalid', 'alg_not_allowed']);
+    await expectRefused(await signJson({ alg: 'RS256', kid: ec.kid, typ: 'JWT' }, claims(), attackerRsa), fed, [
+      'kid_not_found',
+      'signature_invalid',
+      'alg_not_allowed',
+    ]);
     // The issuer's own RSA key, but the header claims ES256 over an RSA signature.
     const head = b64json({ alg: 'ES256', kid: rsa.kid, typ: 'JWT' });
     const good = await issuer.sign(claims());
@@ -186,7 +206,11 @@ describe('hostile assertions', () => {
     const problems: string[] = [];
     const cases = {
       'sub twice': await signText(header, `{"iss":${JSON.stringify(issuer.url)},"sub":"attacker","sub":"workload-1",${tail},"jti":"dup-${++seq}"}`, rsa),
-      'iss twice': await signText(header, `{"iss":"https://evil.example","iss":${JSON.stringify(issuer.url)},"sub":"workload-1",${tail},"jti":"dup-${++seq}"}`, rsa),
+      'iss twice': await signText(
+        header,
+        `{"iss":"https://evil.example","iss":${JSON.stringify(issuer.url)},"sub":"workload-1",${tail},"jti":"dup-${++seq}"}`,
+        rsa,
+      ),
       'jti twice': await signText(header, `{"iss":${JSON.stringify(issuer.url)},"sub":"workload-1",${tail},"jti":"dup-a-${++seq}","jti":"dup-b-${seq}"}`, rsa),
       'alg twice in the header': await signText(`{"alg":"none","alg":"RS256","kid":${JSON.stringify(rsa.kid)}}`, JSON.stringify(claims()), rsa),
       'kid twice in the header': await signText(`{"alg":"RS256","kid":"other","kid":${JSON.stringify(rsa.kid)}}`, JSON.stringify(claims()), rsa),
@@ -202,7 +226,11 @@ describe('hostile assertions', () => {
   test('iss look-alikes: trailing slash, case, Cyrillic о, full-width, percent-encoding, whitespace, NUL', async () => {
     const lookalike = await newSigningKey('RS256', 'lookalike-key');
     const issuerUrl = 'https://login.contoso.example/tenant';
-    const f = await seedFederation(server, { issuerUrl, jwks: { type: 'inline', keys: [lookalike.publicJwk as Record<string, unknown>] }, match: { subject_prefix: 'workload-1' } });
+    const f = await seedFederation(server, {
+      issuerUrl,
+      jwks: { type: 'inline', keys: [lookalike.publicJwk as Record<string, unknown>] },
+      match: { subject_prefix: 'workload-1' },
+    });
     const variants = [
       `${issuerUrl}/`,
       issuerUrl.toUpperCase(),

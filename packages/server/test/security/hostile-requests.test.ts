@@ -56,7 +56,12 @@ describe('hostile requests', () => {
         expect4xx(await token({ ...good, [field]: value }), `${field} = ${JSON.stringify(value)?.slice(0, 40)}`);
       }
     }
-    for (const [field, value] of [['service_account_id', 5], ['workspace_id', ['default']], ['service_account_id', ''], ['workspace_id', 'x'.repeat(5000)]] as const) {
+    for (const [field, value] of [
+      ['service_account_id', 5],
+      ['workspace_id', ['default']],
+      ['service_account_id', ''],
+      ['workspace_id', 'x'.repeat(5000)],
+    ] as const) {
       expect4xx(await token({ ...good, [field]: value }), `${field} = ${JSON.stringify(value).slice(0, 40)}`);
     }
   });
@@ -75,7 +80,15 @@ describe('hostile requests', () => {
 
   test('wrong content types are refused', async () => {
     const body = JSON.stringify(exchangeBody(fed, server, await assertion()));
-    for (const type of ['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/jwt', 'application/json-patch+json', 'application/octet-stream', '*/*']) {
+    for (const type of [
+      'text/plain',
+      'application/xml',
+      'multipart/form-data; boundary=x',
+      'application/jwt',
+      'application/json-patch+json',
+      'application/octet-stream',
+      '*/*',
+    ]) {
       expect4xx(await send('/v1/oauth/token', body, { 'content-type': type }), type);
     }
     expect4xx(await send('/v1/oauth/token', new Uint8Array(Buffer.from(body)), {}), 'no content type');
@@ -89,7 +102,11 @@ describe('hostile requests', () => {
     expect4xx(await send('/v1/oauth/token', new Uint8Array(corrupt), json), 'invalid UTF-8 in JSON');
     // Lone surrogates escaped inside JSON strings decode to invalid UTF-16: still only a 4xx.
     expect4xx(await send('/v1/oauth/token', good.replace('"fdrl_', '"\\ud800fdrl_'), json), 'lone surrogate escape');
-    const form = Buffer.concat([Buffer.from('grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion='), Buffer.from([0xff, 0xc0, 0x80]), Buffer.from('%FF%C0&federation_rule_id=fdrl_01x&organization_id=')]);
+    const form = Buffer.concat([
+      Buffer.from('grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion='),
+      Buffer.from([0xff, 0xc0, 0x80]),
+      Buffer.from('%FF%C0&federation_rule_id=fdrl_01x&organization_id='),
+    ]);
     expect4xx(await send('/v1/oauth/token', new Uint8Array(form), { 'content-type': 'application/x-www-form-urlencoded' }), 'invalid UTF-8 in form');
     const adminBody = Buffer.concat([Buffer.from('{"name":"ws-'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
     expect4xx(await send('/v1/organizations/workspaces', new Uint8Array(adminBody), { ...server.adminHeaders }), 'invalid UTF-8 in an admin body');
@@ -117,7 +134,11 @@ describe('hostile requests', () => {
       ['/v1/organizations/federation_issuers', server.adminHeaders],
     ];
     for (const [path, headers] of targets) {
-      for (const [label, body] of [['open', deep], ['closed', deepClosed], ['object', deepObject]] as const) {
+      for (const [label, body] of [
+        ['open', deep],
+        ['closed', deepClosed],
+        ['object', deepObject],
+      ] as const) {
         expect4xx(await send(path, body, headers), `${path} ${label}`);
       }
     }
@@ -126,8 +147,29 @@ describe('hostile requests', () => {
     const deepValue = '__DEEP__';
     const deepText = `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
     const bodies: Array<[string, unknown]> = [
-      ['/v1/organizations/federation_rules', { name: 'deep', issuer_id: fed.issuer.id, match: { claims: { x: deepValue } }, oauth_scope: 'workspace:developer', target: { type: 'service_account', service_account_id: fed.serviceAccount.id }, applies_to_all_workspaces: true }],
-      ['/v1/organizations/federation_rules', { name: 'deep2', issuer_id: fed.issuer.id, match: { subject_prefix: 'x' }, attributes: deepValue, oauth_scope: 'workspace:developer', target: { type: 'service_account', service_account_id: fed.serviceAccount.id }, applies_to_all_workspaces: true }],
+      [
+        '/v1/organizations/federation_rules',
+        {
+          name: 'deep',
+          issuer_id: fed.issuer.id,
+          match: { claims: { x: deepValue } },
+          oauth_scope: 'workspace:developer',
+          target: { type: 'service_account', service_account_id: fed.serviceAccount.id },
+          applies_to_all_workspaces: true,
+        },
+      ],
+      [
+        '/v1/organizations/federation_rules',
+        {
+          name: 'deep2',
+          issuer_id: fed.issuer.id,
+          match: { subject_prefix: 'x' },
+          attributes: deepValue,
+          oauth_scope: 'workspace:developer',
+          target: { type: 'service_account', service_account_id: fed.serviceAccount.id },
+          applies_to_all_workspaces: true,
+        },
+      ],
       ['/v1/organizations/federation_issuers', { name: 'deep', issuer_url: 'https://deep.example.com', jwks: { type: 'inline', keys: [deepValue] } }],
       ['/v1/organizations/workspaces', { name: deepValue }],
       ['/v1/organizations/service_accounts', { name: 'deep', description: deepValue }],
@@ -168,7 +210,12 @@ describe('hostile requests', () => {
       expect4xx(reply, path);
     }
     // SQL in a filter is just a value that matches nothing.
-    const injected = await send(`/v1/organizations/federation_rules?issuer_id=${encodeURIComponent("fdis_x' OR 1=1 --")}`, undefined, { authorization: server.adminHeaders['authorization']! }, 'GET');
+    const injected = await send(
+      `/v1/organizations/federation_rules?issuer_id=${encodeURIComponent("fdis_x' OR 1=1 --")}`,
+      undefined,
+      { authorization: server.adminHeaders['authorization']! },
+      'GET',
+    );
     assert.ok(injected.status === 200 || injected.status === 400, injected.text);
     if (injected.status === 200) assert.deepEqual(JSON.parse(injected.text).data, []);
   });

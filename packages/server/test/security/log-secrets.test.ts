@@ -5,7 +5,15 @@ import { dirname } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TestIssuer } from '../helpers/test-issuer.ts';
 import { DEFAULT_AUDIENCE } from '../helpers/federation-fixture.ts';
-import { CHILD_ADMIN_TOKEN, createFederation, exchangeOver, killChild, newDatabaseFile, startChildServer, type ChildServer } from '../reliability/child-server.ts';
+import {
+  CHILD_ADMIN_TOKEN,
+  createFederation,
+  exchangeOver,
+  killChild,
+  newDatabaseFile,
+  startChildServer,
+  type ChildServer,
+} from '../reliability/child-server.ts';
 
 const UPSTREAM_KEY = 'sk-ant-api03-upstream-secret-DO-NOT-LOG-0123456789abcdef';
 
@@ -67,14 +75,31 @@ describe('logs at trace level hold no secrets', () => {
     assert.equal((await exchangeOver(s, fed, remember(await assertion({}, 100_000)))).status, 401);
     assert.equal((await exchangeOver(s, fed, remember(await assertion({ iss: 'https://evil.example' })))).status, 401);
     // Malformed requests that carry an assertion.
-    const form = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: good, federation_rule_id: 'not-a-rule', organization_id: fed.organizationId });
-    await fetch(`${s.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form }).then((r) => r.text());
-    await fetch(`${s.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"assertion":"${good}",` }).then((r) => r.text());
+    const form = new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion: good,
+      federation_rule_id: 'not-a-rule',
+      organization_id: fed.organizationId,
+    });
+    await fetch(`${s.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form }).then((r) =>
+      r.text(),
+    );
+    await fetch(`${s.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"assertion":"${good}",` }).then((r) =>
+      r.text(),
+    );
     await fetch(`${s.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: good }).then((r) => r.text());
-    await fetch(`${s.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ assertion: good + 'A'.repeat(20_000) }) }).then((r) => r.text());
+    await fetch(`${s.url}/v1/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ assertion: good + 'A'.repeat(20_000) }),
+    }).then((r) => r.text());
     // Admin calls: good, failing, and with broken credentials.
     await get('/v1/organizations/workspaces', s.adminHeaders);
-    await fetch(`${s.url}/v1/organizations/workspaces`, { method: 'POST', headers: { ...s.adminHeaders, 'content-type': 'application/json' }, body: '{"name": 12}' }).then((r) => r.text());
+    await fetch(`${s.url}/v1/organizations/workspaces`, {
+      method: 'POST',
+      headers: { ...s.adminHeaders, 'content-type': 'application/json' },
+      body: '{"name": 12}',
+    }).then((r) => r.text());
     await get('/v1/organizations/service_accounts/svac_01missing', s.adminHeaders);
     await get('/v1/organizations/workspaces', { authorization: `Bearer ${CHILD_ADMIN_TOKEN}x` });
     await get('/v1/organizations/workspaces', { authorization: `Basic ${Buffer.from(`admin:${CHILD_ADMIN_TOKEN}`).toString('base64')}` });

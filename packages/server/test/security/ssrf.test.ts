@@ -94,12 +94,18 @@ describe('SSRF through issuer_url, jwks.url and discovery_base', () => {
     }
     assert.deepEqual(accepted, []);
     const list = await call(server, 'GET', `${ISSUERS}?limit=100`, { headers: admin() });
-    assert.deepEqual((list.body.data as Array<{ name: string }>).map((i) => i.name), ['legit']);
+    assert.deepEqual(
+      (list.body.data as Array<{ name: string }>).map((i) => i.name),
+      ['legit'],
+    );
     assert.deepEqual(counter.hits, []);
   });
 
   test('refusal messages never echo URL credentials', async () => {
-    const reply = await call(server, 'POST', ISSUERS, { headers: admin(), body: { name: 'creds', issuer_url: 'https://user:s3cr3t-pa55@issuer.example.com/' } });
+    const reply = await call(server, 'POST', ISSUERS, {
+      headers: admin(),
+      body: { name: 'creds', issuer_url: 'https://user:s3cr3t-pa55@issuer.example.com/' },
+    });
     assert.equal(reply.status, 400);
     assert.equal(JSON.stringify(reply.body).includes('s3cr3t-pa55'), false);
   });
@@ -119,7 +125,11 @@ describe('SSRF through issuer_url, jwks.url and discovery_base', () => {
     for (const { issuerUrl, jwks } of stored) {
       const fed = await seedFederation(server, { issuerUrl, jwks, match: { subject_prefix: 'wl' } });
       const now = Math.floor(Date.now() / 1000);
-      const assertion = await signJson({ alg: 'RS256', kid: key.kid }, { iss: issuerUrl, sub: 'wl', aud: DEFAULT_AUDIENCE, iat: now, exp: now + 60, jti: randomUUID() }, key);
+      const assertion = await signJson(
+        { alg: 'RS256', kid: key.kid },
+        { iss: issuerUrl, sub: 'wl', aud: DEFAULT_AUDIENCE, iat: now, exp: now + 60, jti: randomUUID() },
+        key,
+      );
       const reply = await exchange(server, fed, assertion);
       assert.equal(reply.status, 401, JSON.stringify(reply.body));
       assert.deepEqual({ type: reply.body.type, error: reply.body.error }, OPAQUE_401);
@@ -165,7 +175,11 @@ describe('redirects to private addresses are not followed', () => {
     for (const { issuerUrl, jwks } of cases) {
       const fed = await seedFederation(server, { issuerUrl, jwks, match: { subject_prefix: 'wl' } });
       const now = Math.floor(Date.now() / 1000);
-      const assertion = await signJson({ alg: 'ES256', kid: key.kid }, { iss: issuerUrl, sub: 'wl', aud: DEFAULT_AUDIENCE, iat: now, exp: now + 60, jti: randomUUID() }, key);
+      const assertion = await signJson(
+        { alg: 'ES256', kid: key.kid },
+        { iss: issuerUrl, sub: 'wl', aud: DEFAULT_AUDIENCE, iat: now, exp: now + 60, jti: randomUUID() },
+        key,
+      );
       const reply = await exchange(server, fed, assertion);
       assert.equal(reply.status, 401, JSON.stringify(reply.body));
       assert.equal((await lastEvent(server, fed.rule.id))?.reason, 'jwks_unavailable');

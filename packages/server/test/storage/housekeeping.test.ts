@@ -26,7 +26,10 @@ describe('housekeeping', () => {
     try {
       await housekeeping.sweep();
       const left = await server.stores.authEvents.list(org, { limit: 100, cursor: null, ruleId: 'fdrl_01retention', outcome: null, reason: null });
-      assert.deepEqual(left.items.map((e) => e.created_at), ['2026-06-10T00:00:00.000Z', '2026-06-03T12:00:00.000Z']);
+      assert.deepEqual(
+        left.items.map((e) => e.created_at),
+        ['2026-06-10T00:00:00.000Z', '2026-06-03T12:00:00.000Z'],
+      );
       assert.equal(await housekeeping.sweep(), 0);
     } finally {
       await housekeeping.stop();

@@ -60,7 +60,11 @@ describe('startJwksPoller with a real SQLite store', () => {
   });
 
   async function addIssuer(overrides: Partial<Issuer> = {}): Promise<Issuer> {
-    const issuer = issuerRecord(server.url, { type: 'explicit_url', url: server.jwksUrl }, { organization_id: org.id, created_at: iso(clock.now()), updated_at: iso(clock.now()), ...overrides });
+    const issuer = issuerRecord(
+      server.url,
+      { type: 'explicit_url', url: server.jwksUrl },
+      { organization_id: org.id, created_at: iso(clock.now()), updated_at: iso(clock.now()), ...overrides },
+    );
     await stores.issuers.insert(issuer);
     return issuer;
   }
@@ -80,7 +84,10 @@ describe('startJwksPoller with a real SQLite store', () => {
     const after = await stored(issuer);
     assert.deepEqual(after.poll_status, { consecutive_failures: 0, last_fetched_at: iso(clock.now()), next_poll_at: iso(clock.now() + MINUTE) });
     assert.equal(after.jwks_polling_disabled_at, null);
-    assert.deepEqual(keys.cachedKeys(issuer.id).map((k) => k.kid), ['k1']);
+    assert.deepEqual(
+      keys.cachedKeys(issuer.id).map((k) => k.kid),
+      ['k1'],
+    );
     clock.advance(MINUTE - 1);
     await p.tickNow();
     assert.equal(server.requests.jwks, 1, 'not due yet');
@@ -124,7 +131,12 @@ describe('startJwksPoller with a real SQLite store', () => {
 
     // What the Admin API does on `jwks_polling_disabled: false`.
     server.mode = 'ok';
-    await stores.issuers.update({ ...paused, jwks_polling_disabled_at: null, poll_status: { consecutive_failures: 0, last_fetched_at: paused.poll_status!.last_fetched_at, next_poll_at: iso(clock.now()) }, updated_at: iso(clock.now()) });
+    await stores.issuers.update({
+      ...paused,
+      jwks_polling_disabled_at: null,
+      poll_status: { consecutive_failures: 0, last_fetched_at: paused.poll_status!.last_fetched_at, next_poll_at: iso(clock.now()) },
+      updated_at: iso(clock.now()),
+    });
     await p.tickNow();
     assert.equal(server.requests.jwks, fetchesWhenPaused + 1);
     const resumed = await stored(issuer);

@@ -24,10 +24,19 @@ function refused(document: unknown): FetchError {
 
 describe('validateKeySet', () => {
   it('accepts Entra-style RSA keys without alg, with x5t/x5c/issuer members', async () => {
-    const entra = await rsaJwk(2048, { kid: 'entra-kid', use: 'sig', x5t: 'entra-kid', x5c: ['MIIC...'], issuer: 'https://login.microsoftonline.com/tid/v2.0' });
+    const entra = await rsaJwk(2048, {
+      kid: 'entra-kid',
+      use: 'sig',
+      x5t: 'entra-kid',
+      x5c: ['MIIC...'],
+      issuer: 'https://login.microsoftonline.com/tid/v2.0',
+    });
     const { keys, rejected } = validateKeySet({ keys: [entra] }, 'test');
     assert.equal(rejected.length, 0);
-    assert.deepEqual(keys.map(({ kid, kty, alg, size }) => ({ kid, kty, alg, size })), [{ kid: 'entra-kid', kty: 'RSA', alg: null, size: 2048 }]);
+    assert.deepEqual(
+      keys.map(({ kid, kty, alg, size }) => ({ kid, kty, alg, size })),
+      [{ kid: 'entra-kid', kty: 'RSA', alg: null, size: 2048 }],
+    );
     assert.equal(keys[0]!.jwk.x5c, undefined, 'only the members verification needs are kept');
   });
 
@@ -35,14 +44,23 @@ describe('validateKeySet', () => {
     const k8s = (await newSigningKey('RS256', 'k8s')).publicJwk;
     const spiffe = { ...(await newSigningKey('ES256', 'svid')).publicJwk, use: 'jwt-svid' };
     const { keys } = validateKeySet({ keys: [{ ...k8s, alg: 'RS256' }, spiffe] }, 'test');
-    assert.deepEqual(keys.map((k) => [k.kid, k.alg, k.size]), [['k8s', 'RS256', 2048], ['svid', null, 256]]);
+    assert.deepEqual(
+      keys.map((k) => [k.kid, k.alg, k.size]),
+      [
+        ['k8s', 'RS256', 2048],
+        ['svid', null, 256],
+      ],
+    );
   });
 
   it('drops an RSA key under 2048 bits and reports it', async () => {
     const good = (await newSigningKey('RS256', 'good')).publicJwk;
     const weak = await rsaJwk(1024, { kid: 'weak' });
     const { keys, rejected } = validateKeySet({ keys: [weak, good] }, 'test');
-    assert.deepEqual(keys.map((k) => k.kid), ['good']);
+    assert.deepEqual(
+      keys.map((k) => k.kid),
+      ['good'],
+    );
     assert.deepEqual(rejected, [{ kid: 'weak', reason: 'RSA key of 1024 bits, fewer than 2048' }]);
   });
 
@@ -52,15 +70,32 @@ describe('validateKeySet', () => {
 
   it('drops an EC key whose alg does not fit its curve', async () => {
     const p256 = (await newSigningKey('ES256', 'p256')).publicJwk;
-    const { keys, rejected } = validateKeySet({ keys: [{ ...p256, alg: 'ES384' }, { ...p256, kid: 'ok' }] }, 'test');
-    assert.deepEqual(keys.map((k) => k.kid), ['ok']);
+    const { keys, rejected } = validateKeySet(
+      {
+        keys: [
+          { ...p256, alg: 'ES384' },
+          { ...p256, kid: 'ok' },
+        ],
+      },
+      'test',
+    );
+    assert.deepEqual(
+      keys.map((k) => k.kid),
+      ['ok'],
+    );
     assert.match(rejected[0]!.reason, /ES384 does not fit a EC key on P-256/);
   });
 
   it('drops an RSA key labelled with an EC alg, and keys with a disallowed alg', async () => {
     const rsa = (await newSigningKey('RS256', 'r')).publicJwk;
-    const { rejected } = validateKeySet({ keys: [{ ...rsa, kid: 'a', alg: 'ES256' }, { ...rsa, kid: 'b', alg: 'HS256' }, { ...rsa, kid: 'c', alg: 'none' }, rsa] }, 'test');
-    assert.deepEqual(rejected.map((r) => r.kid), ['a', 'b', 'c']);
+    const { rejected } = validateKeySet(
+      { keys: [{ ...rsa, kid: 'a', alg: 'ES256' }, { ...rsa, kid: 'b', alg: 'HS256' }, { ...rsa, kid: 'c', alg: 'none' }, rsa] },
+      'test',
+    );
+    assert.deepEqual(
+      rejected.map((r) => r.kid),
+      ['a', 'b', 'c'],
+    );
   });
 
   it('drops keys without kid, with unknown kty, for encryption, or with unusable key_ops', async () => {
@@ -69,25 +104,48 @@ describe('validateKeySet', () => {
     const okp = { ...publicKey.export({ format: 'jwk' }), kid: 'okp' };
     const { kid: _kid, ...noKid } = rsa;
     const { keys, rejected } = validateKeySet(
-      { keys: [noKid, { ...rsa, kid: '' }, okp, { ...rsa, kid: 'enc', use: 'enc' }, { ...rsa, kid: 'ops', key_ops: ['encrypt'] }, { ...rsa, kid: 'x'.repeat(300) }, 'string', rsa] },
+      {
+        keys: [
+          noKid,
+          { ...rsa, kid: '' },
+          okp,
+          { ...rsa, kid: 'enc', use: 'enc' },
+          { ...rsa, kid: 'ops', key_ops: ['encrypt'] },
+          { ...rsa, kid: 'x'.repeat(300) },
+          'string',
+          rsa,
+        ],
+      },
       'test',
     );
-    assert.deepEqual(keys.map((k) => k.kid), ['r']);
-    assert.deepEqual(rejected.map((r) => r.reason), [
-      'no kid',
-      'no kid',
-      'unsupported kty "OKP"',
-      'use "enc" is not for signatures',
-      'key_ops does not include verify',
-      'kid longer than 256 characters',
-      'not a JSON object',
-    ]);
+    assert.deepEqual(
+      keys.map((k) => k.kid),
+      ['r'],
+    );
+    assert.deepEqual(
+      rejected.map((r) => r.reason),
+      [
+        'no kid',
+        'no kid',
+        'unsupported kty "OKP"',
+        'use "enc" is not for signatures',
+        'key_ops does not include verify',
+        'kid longer than 256 characters',
+        'not a JSON object',
+      ],
+    );
   });
 
   it('drops malformed key material and unknown curves', async () => {
     const ec = (await newSigningKey('ES256', 'e')).publicJwk;
-    const { rejected } = validateKeySet({ keys: [{ ...ec, kid: 'bad-x', x: 'AAAA' }, { ...ec, kid: 'k1', crv: 'secp256k1' }, { kty: 'RSA', kid: 'bad-n', n: '!!', e: 'AQAB' }, ec] }, 'test');
-    assert.deepEqual(rejected.map((r) => r.reason), ['malformed key material', 'unsupported curve "secp256k1"', 'malformed key material']);
+    const { rejected } = validateKeySet(
+      { keys: [{ ...ec, kid: 'bad-x', x: 'AAAA' }, { ...ec, kid: 'k1', crv: 'secp256k1' }, { kty: 'RSA', kid: 'bad-n', n: '!!', e: 'AQAB' }, ec] },
+      'test',
+    );
+    assert.deepEqual(
+      rejected.map((r) => r.reason),
+      ['malformed key material', 'unsupported curve "secp256k1"', 'malformed key material'],
+    );
   });
 
   it('keeps the first of two keys with the same kid', async () => {

@@ -71,7 +71,10 @@ describe('IssuerKeyCache', () => {
     clock.advance(MINUTE + 1);
     await denied(verifies(cache, issuer, oldToken), 'kid_not_found');
     await cache.refresh(issuer);
-    assert.deepEqual(cache.cachedKeys(issuer.id).map((k) => k.kid), ['k2']);
+    assert.deepEqual(
+      cache.cachedKeys(issuer.id).map((k) => k.kid),
+      ['k2'],
+    );
   });
 
   it('picks up a key signed before the next poll through one on-demand fetch', async () => {
@@ -129,7 +132,10 @@ describe('IssuerKeyCache', () => {
       server.mode = mode;
       await assert.rejects(cache.refresh(issuer));
       await verifies(cache, issuer, token);
-      assert.deepEqual(cache.cachedKeys(issuer.id).map((k) => k.kid), ['k1']);
+      assert.deepEqual(
+        cache.cachedKeys(issuer.id).map((k) => k.kid),
+        ['k1'],
+      );
     });
   }
 
@@ -212,7 +218,10 @@ describe('IssuerKeyCache key sources', () => {
 
   it('refuses a URL the outbound policy does not allow', async () => {
     const cache = new IssuerKeyCache({ policy: new OutboundPolicy([]) });
-    const err = await denied(cache.keyFor(issuerRecord(server.url, { type: 'explicit_url', url: server.jwksUrl }), { kid: 'd1', alg: 'ES384' }), 'jwks_unavailable');
+    const err = await denied(
+      cache.keyFor(issuerRecord(server.url, { type: 'explicit_url', url: server.jwksUrl }), { kid: 'd1', alg: 'ES384' }),
+      'jwks_unavailable',
+    );
     assert.match(err.message, /url must use https scheme/);
     assert.equal(server.connections, 0);
   });

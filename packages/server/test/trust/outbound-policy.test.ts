@@ -5,12 +5,42 @@ import { OutboundPolicy } from '../../src/trust/outbound-policy.ts';
 describe('OutboundPolicy.isPublicAddress', () => {
   const policy = new OutboundPolicy([]);
   const nonPublic = [
-    '127.0.0.1', '127.255.0.9', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '169.254.0.1',
-    '100.64.0.1', '100.127.255.254', '0.0.0.0', '224.0.0.1', '255.255.255.255', '192.0.2.1', '198.18.0.1',
-    '::1', '::', 'fc00::1', 'fd12:3456::1', 'fe80::1', 'fe80::1%eth0', 'ff02::1', '2001:db8::1',
-    '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:a9fe:a9fe', '::ffff:10.0.0.1', '0:0:0:0:0:ffff:c0a8:0101',
-    '64:ff9b::7f00:1', '64:ff9b::a9fe:a9fe', '2002:7f00:1::1', '2002:a9fe:a9fe::', '::127.0.0.1', '2001::1',
-    'not-an-ip', '',
+    '127.0.0.1',
+    '127.255.0.9',
+    '10.1.2.3',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '169.254.169.254',
+    '169.254.0.1',
+    '100.64.0.1',
+    '100.127.255.254',
+    '0.0.0.0',
+    '224.0.0.1',
+    '255.255.255.255',
+    '192.0.2.1',
+    '198.18.0.1',
+    '::1',
+    '::',
+    'fc00::1',
+    'fd12:3456::1',
+    'fe80::1',
+    'fe80::1%eth0',
+    'ff02::1',
+    '2001:db8::1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:a9fe:a9fe',
+    '::ffff:10.0.0.1',
+    '0:0:0:0:0:ffff:c0a8:0101',
+    '64:ff9b::7f00:1',
+    '64:ff9b::a9fe:a9fe',
+    '2002:7f00:1::1',
+    '2002:a9fe:a9fe::',
+    '::127.0.0.1',
+    '2001::1',
+    'not-an-ip',
+    '',
   ];
   for (const address of nonPublic) {
     it(`refuses ${JSON.stringify(address)}`, () => assert.equal(policy.isPublicAddress(address), false));
@@ -45,7 +75,10 @@ describe('OutboundPolicy allow list', () => {
 
   for (const bad of ['127.0.0.1/33', '10.0.0.0/x', 'fd00::/129', 'bad host!', 'http://x.example', 'x.example/24', '*.']) {
     it(`rejects the malformed entry ${JSON.stringify(bad)} naming it`, () => {
-      assert.throws(() => new OutboundPolicy([bad]), (err: Error) => err.message.includes(JSON.stringify(bad.toLowerCase())));
+      assert.throws(
+        () => new OutboundPolicy([bad]),
+        (err: Error) => err.message.includes(JSON.stringify(bad.toLowerCase())),
+      );
     });
   }
 });

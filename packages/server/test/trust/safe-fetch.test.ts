@@ -130,7 +130,10 @@ describe('fetchJson SSRF guard', () => {
     expectCode(await failure(fetchJson(`http://localhost:${port()}/jwks`, { policy })), 'url_refused');
   });
 
-  const resolveTo = (...addresses: string[]): ResolveHost => async () => addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  const resolveTo =
+    (...addresses: string[]): ResolveHost =>
+    async () =>
+      addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
 
   it('refuses a public-looking name that resolves to 127.0.0.1, at connect time', async () => {
     const before = server.connections;
@@ -146,7 +149,10 @@ describe('fetchJson SSRF guard', () => {
   }
 
   it('refuses a name when any of its addresses is private (rebinding with mixed answers)', async () => {
-    expectCode(await failure(fetchJson('https://jwks.example.com/keys', { policy: strict, resolveHost: resolveTo('8.8.8.8', '127.0.0.1') })), 'address_refused');
+    expectCode(
+      await failure(fetchJson('https://jwks.example.com/keys', { policy: strict, resolveHost: resolveTo('8.8.8.8', '127.0.0.1') })),
+      'address_refused',
+    );
   });
 
   it('resolves again on every fetch (no pooled connections), so a rebound name is judged afresh', async () => {
@@ -204,6 +210,9 @@ describe('fetchJson over TLS with a private CA', () => {
   });
 
   it('fails cleanly on a malformed ca_cert_pem', async () => {
-    expectCode(await failure(fetchJson(server.jwksUrl, { policy: loopback, caCertPem: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----' })), 'tls');
+    expectCode(
+      await failure(fetchJson(server.jwksUrl, { policy: loopback, caCertPem: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----' })),
+      'tls',
+    );
   });
 });

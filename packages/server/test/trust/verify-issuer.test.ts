@@ -22,7 +22,10 @@ describe('verifyIssuerKeys', () => {
     const result = await verifyIssuerKeys({ issuer_url: server.url, jwks: { type: 'discovery' } }, { policy: loopback });
     assert.deepEqual(result, {
       ok: true,
-      keys: [{ kid: 'r1', kty: 'RSA', alg: 'RS256', size: 2048 }, { kid: 'e1', kty: 'EC', alg: null, size: 384 }],
+      keys: [
+        { kid: 'r1', kty: 'RSA', alg: 'RS256', size: 2048 },
+        { kid: 'e1', kty: 'EC', alg: null, size: 384 },
+      ],
       rejected: [{ kid: 'weak', reason: 'RSA key of 1024 bits, fewer than 2048' }],
     });
   });
@@ -37,7 +40,10 @@ describe('verifyIssuerKeys', () => {
   });
 
   it('reports a refused URL', async () => {
-    const result = await verifyIssuerKeys({ issuer_url: 'https://x.example', jwks: { type: 'explicit_url', url: 'https://169.254.169.254/keys' } }, { policy: loopback });
+    const result = await verifyIssuerKeys(
+      { issuer_url: 'https://x.example', jwks: { type: 'explicit_url', url: 'https://169.254.169.254/keys' } },
+      { policy: loopback },
+    );
     assert.equal(result.error?.code, 'url_refused');
   });
 });

@@ -51,7 +51,9 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
     else if (plan.steps.length > 0) out.line(`Applied ${applied.length} step(s).`);
   });
 
-  const exportCommand = program.command('export').description('write the server\'s federation configuration as a file that apply accepts (applying it changes nothing)');
+  const exportCommand = program
+    .command('export')
+    .description("write the server's federation configuration as a file that apply accepts (applying it changes nothing)");
   addConnectionOptions(exportCommand);
   exportCommand
     .option('-o, --output <file>', 'write to this file instead of stdout (.yaml, .yml or .json)')
@@ -66,7 +68,10 @@ export function registerConfigCommands(program: Command, io: CliIo): void {
       service_accounts: state.serviceAccounts.map((l) => l.spec),
       rules: state.rules.map((l) => l.spec),
     }) as YamlValue;
-    const text = format === 'json' ? `${JSON.stringify(document, null, 2)}\n` : `# openwif export: ${state.issuers.length} issuer(s), ${state.serviceAccounts.length} service account(s), ${state.rules.length} rule(s)\n${emitYaml(document)}`;
+    const text =
+      format === 'json'
+        ? `${JSON.stringify(document, null, 2)}\n`
+        : `# openwif export: ${state.issuers.length} issuer(s), ${state.serviceAccounts.length} service account(s), ${state.rules.length} rule(s)\n${emitYaml(document)}`;
     if (flags.output === undefined) io.stdout.write(text);
     else {
       await writeFile(flags.output, text, { mode: 0o644 });

@@ -54,7 +54,12 @@ async function start(kind: EmulatorKind, port: number | undefined): Promise<Runn
   const listen = { host: '127.0.0.1', ...(port !== undefined ? { port } : {}) };
   switch (kind) {
     case 'entra': {
-      const entra = await startEmulator('entra', { ...listen, tls: false, applications: [{ clientId: DEMO_CLIENT_ID, objectId: DEMO_OBJECT_ID }], resources: [DEMO_RESOURCE] });
+      const entra = await startEmulator('entra', {
+        ...listen,
+        tls: false,
+        applications: [{ clientId: DEMO_CLIENT_ID, objectId: DEMO_OBJECT_ID }],
+        resources: [DEMO_RESOURCE],
+      });
       return {
         lines: [
           `Entra ID emulator on ${entra.baseUrl} (tenant ${entra.tenantId})`,
@@ -68,7 +73,12 @@ async function start(kind: EmulatorKind, port: number | undefined): Promise<Runn
       };
     }
     case 'imds': {
-      const entra = await startEmulator('entra', { host: '127.0.0.1', tls: false, applications: [{ clientId: DEMO_CLIENT_ID, objectId: DEMO_OBJECT_ID }], resources: [DEMO_RESOURCE] });
+      const entra = await startEmulator('entra', {
+        host: '127.0.0.1',
+        tls: false,
+        applications: [{ clientId: DEMO_CLIENT_ID, objectId: DEMO_OBJECT_ID }],
+        resources: [DEMO_RESOURCE],
+      });
       const imds = await startEmulator('imds', { ...listen, tokenSource: entra, systemAssignedClientId: DEMO_CLIENT_ID });
       return {
         lines: [

@@ -49,11 +49,16 @@ export function registerEventCommands(program: Command, io: CliIo): void {
       return v;
     })
     .option('--reason <code>', 'only denials with this reason code (see docs/reason-codes.md)')
-    .option('--limit <n>', `at most this many events (1-${MAX_EVENTS})`, (v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > MAX_EVENTS) throw new UsageError(`--limit: expected 1-${MAX_EVENTS}`);
-      return n;
-    }, 50);
+    .option(
+      '--limit <n>',
+      `at most this many events (1-${MAX_EVENTS})`,
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > MAX_EVENTS) throw new UsageError(`--limit: expected 1-${MAX_EVENTS}`);
+        return n;
+      },
+      50,
+    );
 }
 
 /** Follows `next_page` cursors with the SDK's generic GET until `limit` events are collected. */
@@ -61,7 +66,9 @@ async function fetchEvents(client: import('@anthropic-ai/sdk').default, query: R
   const events: EventView[] = [];
   let page: string | null = null;
   do {
-    const response: { data?: unknown; next_page?: unknown } = await client.get('/v1/organizations/federation_events', { query: page === null ? query : { ...query, page } });
+    const response: { data?: unknown; next_page?: unknown } = await client.get('/v1/organizations/federation_events', {
+      query: page === null ? query : { ...query, page },
+    });
     if (!Array.isArray(response.data)) throw new Error('unexpected response from federation_events: no data array');
     events.push(...(response.data as EventView[]));
     page = typeof response.next_page === 'string' && response.next_page !== '' ? response.next_page : null;

@@ -8,22 +8,42 @@ import { readTextInput } from '../read-input.ts';
 
 const MAX_KEY_FILE_BYTES = 256 * 1024;
 
-const ISSUER_FIELDS = ['id', 'name', 'issuer_url', 'jwks', 'check_jti', 'max_jwt_lifetime_seconds', 'poll_status', 'jwks_polling_disabled_at', 'created_at', 'updated_at', 'archived_at'];
+const ISSUER_FIELDS = [
+  'id',
+  'name',
+  'issuer_url',
+  'jwks',
+  'check_jti',
+  'max_jwt_lifetime_seconds',
+  'poll_status',
+  'jwks_polling_disabled_at',
+  'created_at',
+  'updated_at',
+  'archived_at',
+];
 
 export function registerIssuerCommands(program: Command, io: CliIo): void {
   const issuers = program.command('issuers').description('federation issuers: the identity providers whose JWTs are trusted');
 
   listLimitOption(
-    adminCommand(issuers, io, { name: 'list', description: 'list issuers', examples: ['openwif issuers list', 'openwif issuers list --include-archived --json'] }, async (ctx, _args, opts) => {
-      const items = await collect(ctx.client.organization.federation.issuers.list({ include_archived: opts.includeArchived === true, limit: 100 }), opts.limit as number);
-      ctx.out.list(items, [
-        { header: 'name', value: (i: FederationIssuer) => i.name },
-        { header: 'id', value: (i) => i.id },
-        { header: 'issuer url', value: (i) => i.issuer_url },
-        { header: 'jwks', value: (i) => i.jwks.type },
-        { header: 'status', value: (i) => archivedMark(i.archived_at) || (i.jwks_polling_disabled_at ? 'polling paused' : 'active') },
-      ]);
-    }).option('--include-archived', 'include archived issuers'),
+    adminCommand(
+      issuers,
+      io,
+      { name: 'list', description: 'list issuers', examples: ['openwif issuers list', 'openwif issuers list --include-archived --json'] },
+      async (ctx, _args, opts) => {
+        const items = await collect(
+          ctx.client.organization.federation.issuers.list({ include_archived: opts.includeArchived === true, limit: 100 }),
+          opts.limit as number,
+        );
+        ctx.out.list(items, [
+          { header: 'name', value: (i: FederationIssuer) => i.name },
+          { header: 'id', value: (i) => i.id },
+          { header: 'issuer url', value: (i) => i.issuer_url },
+          { header: 'jwks', value: (i) => i.jwks.type },
+          { header: 'status', value: (i) => archivedMark(i.archived_at) || (i.jwks_polling_disabled_at ? 'polling paused' : 'active') },
+        ]);
+      },
+    ).option('--include-archived', 'include archived issuers'),
   );
 
   adminCommand(issuers, io, { name: 'get <issuer>', description: 'show one issuer', examples: ['openwif issuers get fdis_01ABC...'] }, async (ctx, [id]) => {
@@ -69,15 +89,20 @@ export function registerIssuerCommands(program: Command, io: CliIo): void {
     ).option('--resume-polling', 'resume JWKS polling after it was paused by repeated failures'),
   );
 
-  adminCommand(issuers, io, { name: 'archive <issuer>', description: 'archive an issuer (refused while live rules use it)', examples: ['openwif issuers archive fdis_01ABC...'] }, async (ctx, [id]) => {
-    ctx.out.object(await ctx.client.organization.federation.issuers.archive(id!), ISSUER_FIELDS);
-  });
+  adminCommand(
+    issuers,
+    io,
+    { name: 'archive <issuer>', description: 'archive an issuer (refused while live rules use it)', examples: ['openwif issuers archive fdis_01ABC...'] },
+    async (ctx, [id]) => {
+      ctx.out.object(await ctx.client.organization.federation.issuers.archive(id!), ISSUER_FIELDS);
+    },
+  );
 }
 
 function issuerFieldOptions(command: Command): Command {
   return command
     .option('--name <name>', 'slug, unique among live issuers')
-    .option('--issuer-url <url>', 'must equal the tokens\' iss claim exactly')
+    .option('--issuer-url <url>', "must equal the tokens' iss claim exactly")
     .option('--discovery-base <url>', 'JWKS by discovery from this base instead of the issuer URL')
     .option('--jwks-url <url>', 'JWKS fetched from this URL (no discovery)')
     .option('--jwks-keys <file>', 'inline JWKS: a file with {"keys":[…]} or a JSON array of JWKs (- for stdin)')
@@ -101,7 +126,8 @@ async function issuerFields(ctx: AdminContext, opts: Record<string, unknown>): P
 async function jwksFromFlags(ctx: AdminContext, opts: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
   const chosen = ['discoveryBase', 'jwksUrl', 'jwksKeys'].filter((key) => opts[key] !== undefined);
   if (chosen.length > 1) throw new UsageError('use only one of --discovery-base, --jwks-url, --jwks-keys');
-  const caCertPem = typeof opts.caCert === 'string' ? await readTextInput(opts.caCert, { stdin: ctx.io.stdin, maxBytes: 8192, what: 'CA certificate' }) : undefined;
+  const caCertPem =
+    typeof opts.caCert === 'string' ? await readTextInput(opts.caCert, { stdin: ctx.io.stdin, maxBytes: 8192, what: 'CA certificate' }) : undefined;
   if (opts.jwksKeys !== undefined) {
     if (caCertPem !== undefined) throw new UsageError('--ca-cert does not apply to inline keys');
     const text = await readTextInput(opts.jwksKeys as string, { stdin: ctx.io.stdin, maxBytes: MAX_KEY_FILE_BYTES, what: 'JWKS file' });
@@ -109,7 +135,11 @@ async function jwksFromFlags(ctx: AdminContext, opts: Record<string, unknown>): 
   }
   if (opts.jwksUrl !== undefined) return { type: 'explicit_url', url: opts.jwksUrl, ...(caCertPem !== undefined ? { ca_cert_pem: caCertPem } : {}) };
   if (opts.discoveryBase !== undefined || caCertPem !== undefined) {
-    return { type: 'discovery', ...(opts.discoveryBase !== undefined ? { discovery_base: opts.discoveryBase } : {}), ...(caCertPem !== undefined ? { ca_cert_pem: caCertPem } : {}) };
+    return {
+      type: 'discovery',
+      ...(opts.discoveryBase !== undefined ? { discovery_base: opts.discoveryBase } : {}),
+      ...(caCertPem !== undefined ? { ca_cert_pem: caCertPem } : {}),
+    };
   }
   return undefined;
 }

@@ -14,7 +14,11 @@ export function registerRuleDiagnostics(rules: Command, io: CliIo): void {
   adminCommand(
     rules,
     io,
-    { name: 'lint <rule>', description: 'advisory warnings for a rule (OpenWIF extension)', examples: ['openwif rules lint fdrl_01...', 'openwif rules lint fdrl_01... --json'] },
+    {
+      name: 'lint <rule>',
+      description: 'advisory warnings for a rule (OpenWIF extension)',
+      examples: ['openwif rules lint fdrl_01...', 'openwif rules lint fdrl_01... --json'],
+    },
     async (ctx, [id]) => {
       const result = await extension(() => ctx.client.get<unknown>(`/v1/organizations/federation_rules/${encodeURIComponent(id!)}/lint`));
       if (ctx.out.json) return ctx.out.printJson(result);

@@ -1,4 +1,9 @@
-import type { FederationRule, FederationRuleWorkspace, RuleCreateParams, RuleUpdateParams } from '@anthropic-ai/sdk/resources/organization/federation/rules/rules';
+import type {
+  FederationRule,
+  FederationRuleWorkspace,
+  RuleCreateParams,
+  RuleUpdateParams,
+} from '@anthropic-ai/sdk/resources/organization/federation/rules/rules';
 import type { Command } from 'commander';
 import { adminCommand, archivedMark, collect, listLimitOption } from '../command-kit.ts';
 import { UsageError } from '../errors.ts';
@@ -7,8 +12,20 @@ import type { CliIo } from '../output.ts';
 import { registerRuleDiagnostics } from './rule-diagnostics.ts';
 
 const RULE_FIELDS = [
-  'id', 'name', 'description', 'issuer_id', 'issuer_name', 'match', 'target', 'oauth_scope', 'token_lifetime_seconds',
-  'applies_to_all_workspaces', 'workspace_ids', 'created_at', 'updated_at', 'archived_at',
+  'id',
+  'name',
+  'description',
+  'issuer_id',
+  'issuer_name',
+  'match',
+  'target',
+  'oauth_scope',
+  'token_lifetime_seconds',
+  'applies_to_all_workspaces',
+  'workspace_ids',
+  'created_at',
+  'updated_at',
+  'archived_at',
 ];
 
 export function registerRuleCommands(program: Command, io: CliIo): void {
@@ -16,19 +33,24 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
   const api = (ctx: { client: import('@anthropic-ai/sdk').default }) => ctx.client.organization.federation.rules;
 
   listLimitOption(
-    adminCommand(rules, io, { name: 'list', description: 'list rules', examples: ['openwif rules list', 'openwif rules list --issuer fdis_01ABC... --json'] }, async (ctx, _args, opts) => {
-      const query = { include_archived: opts.includeArchived === true, limit: 100, ...(typeof opts.issuer === 'string' ? { issuer_id: opts.issuer } : {}) };
-      const items = await collect(api(ctx).list(query), opts.limit as number);
-      ctx.out.list(items, [
-        { header: 'name', value: (r: FederationRule) => r.name },
-        { header: 'id', value: (r) => r.id },
-        { header: 'issuer', value: (r) => r.issuer_name ?? r.issuer_id },
-        { header: 'service account', value: (r) => r.target.service_account_name ?? r.target.service_account_id },
-        { header: 'scope', value: (r) => r.oauth_scope },
-        { header: 'workspaces', value: (r) => (r.applies_to_all_workspaces ? 'all' : String(r.workspace_ids.length)) },
-        { header: 'status', value: (r) => archivedMark(r.archived_at) || 'active' },
-      ]);
-    })
+    adminCommand(
+      rules,
+      io,
+      { name: 'list', description: 'list rules', examples: ['openwif rules list', 'openwif rules list --issuer fdis_01ABC... --json'] },
+      async (ctx, _args, opts) => {
+        const query = { include_archived: opts.includeArchived === true, limit: 100, ...(typeof opts.issuer === 'string' ? { issuer_id: opts.issuer } : {}) };
+        const items = await collect(api(ctx).list(query), opts.limit as number);
+        ctx.out.list(items, [
+          { header: 'name', value: (r: FederationRule) => r.name },
+          { header: 'id', value: (r) => r.id },
+          { header: 'issuer', value: (r) => r.issuer_name ?? r.issuer_id },
+          { header: 'service account', value: (r) => r.target.service_account_name ?? r.target.service_account_id },
+          { header: 'scope', value: (r) => r.oauth_scope },
+          { header: 'workspaces', value: (r) => (r.applies_to_all_workspaces ? 'all' : String(r.workspace_ids.length)) },
+          { header: 'status', value: (r) => archivedMark(r.archived_at) || 'active' },
+        ]);
+      },
+    )
       .option('--include-archived', 'include archived rules')
       .option('--issuer <id>', 'only rules of this issuer'),
   );
@@ -73,25 +95,49 @@ export function registerRuleCommands(program: Command, io: CliIo): void {
     ),
   );
 
-  adminCommand(rules, io, { name: 'archive <rule>', description: 'archive a rule (exchange stops at once)', examples: ['openwif rules archive fdrl_01...'] }, async (ctx, [id]) => {
-    ctx.out.object(await api(ctx).archive(id!), RULE_FIELDS);
-  });
+  adminCommand(
+    rules,
+    io,
+    { name: 'archive <rule>', description: 'archive a rule (exchange stops at once)', examples: ['openwif rules archive fdrl_01...'] },
+    async (ctx, [id]) => {
+      ctx.out.object(await api(ctx).archive(id!), RULE_FIELDS);
+    },
+  );
 
   const workspaces = rules.command('workspaces').description('workspaces a rule is enabled in');
-  adminCommand(workspaces, io, { name: 'list <rule>', description: 'list explicit enablements', examples: ['openwif rules workspaces list fdrl_01...'] }, async (ctx, [id]) => {
-    const items = await collect(api(ctx).workspaces.list(id!), 1000);
-    ctx.out.list(items, [
-      { header: 'workspace', value: (w: FederationRuleWorkspace) => w.workspace_name },
-      { header: 'workspace id', value: (w) => w.workspace_id },
-      { header: 'since', value: (w) => w.created_at },
-    ]);
-  });
-  adminCommand(workspaces, io, { name: 'add <rule> <workspace>', description: 'enable the rule in a workspace', examples: ['openwif rules workspaces add fdrl_01... wrkspc_01...'] }, async (ctx, [id, workspace]) => {
-    ctx.out.object(await api(ctx).workspaces.add(id!, { workspace_id: workspace! }));
-  });
-  adminCommand(workspaces, io, { name: 'remove <rule> <workspace>', description: 'disable the rule in a workspace', examples: ['openwif rules workspaces remove fdrl_01... wrkspc_01...'] }, async (ctx, [id, workspace]) => {
-    ctx.out.object(await api(ctx).workspaces.remove(workspace!, { federation_rule_id: id! }));
-  });
+  adminCommand(
+    workspaces,
+    io,
+    { name: 'list <rule>', description: 'list explicit enablements', examples: ['openwif rules workspaces list fdrl_01...'] },
+    async (ctx, [id]) => {
+      const items = await collect(api(ctx).workspaces.list(id!), 1000);
+      ctx.out.list(items, [
+        { header: 'workspace', value: (w: FederationRuleWorkspace) => w.workspace_name },
+        { header: 'workspace id', value: (w) => w.workspace_id },
+        { header: 'since', value: (w) => w.created_at },
+      ]);
+    },
+  );
+  adminCommand(
+    workspaces,
+    io,
+    { name: 'add <rule> <workspace>', description: 'enable the rule in a workspace', examples: ['openwif rules workspaces add fdrl_01... wrkspc_01...'] },
+    async (ctx, [id, workspace]) => {
+      ctx.out.object(await api(ctx).workspaces.add(id!, { workspace_id: workspace! }));
+    },
+  );
+  adminCommand(
+    workspaces,
+    io,
+    {
+      name: 'remove <rule> <workspace>',
+      description: 'disable the rule in a workspace',
+      examples: ['openwif rules workspaces remove fdrl_01... wrkspc_01...'],
+    },
+    async (ctx, [id, workspace]) => {
+      ctx.out.object(await api(ctx).workspaces.remove(workspace!, { federation_rule_id: id! }));
+    },
+  );
 
   registerRuleDiagnostics(rules, io);
 }

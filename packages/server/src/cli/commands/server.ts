@@ -14,7 +14,8 @@ export function registerServerCommands(program: Command): void {
     .description('run the server (production: needs a persistent database and OPENWIF_ADMIN_TOKEN)')
     .action(async () => {
       const settings = loadSettings();
-      if (settings.adminToken === null) throw new SettingsError('OPENWIF_ADMIN_TOKEN', 'required by "openwif serve" (use "openwif dev" to get a generated one)');
+      if (settings.adminToken === null)
+        throw new SettingsError('OPENWIF_ADMIN_TOKEN', 'required by "openwif serve" (use "openwif dev" to get a generated one)');
       if (settings.databaseUrl === 'sqlite::memory:') throw new SettingsError('OPENWIF_DATABASE_URL', '"openwif serve" needs a persistent database');
       const server = await (await loadServer()).startServer(settings);
       runUntilSignal(serveBanner(server, settings), () => server.close());

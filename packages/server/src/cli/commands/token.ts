@@ -20,7 +20,7 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
     return text;
   };
 
-  const decode = token.command('decode <file>').description('show a JWT\'s header and claims with readable times (no verification; - reads stdin)');
+  const decode = token.command('decode <file>').description("show a JWT's header and claims with readable times (no verification; - reads stdin)");
   addJsonOption(decode);
   withExamples(decode, 'openwif token decode /var/run/secrets/tokens/azure-identity-token', 'cat token.jwt | openwif token decode -');
   decode.action(async (file: string, flags: { json?: boolean }) => {
@@ -30,7 +30,7 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
     else out.line(renderDecoded(decoded, io.now(), out.color));
   });
 
-  const verify = token.command('verify <file>').description('verify a JWT against its issuer\'s published keys; exits 1 naming the failed check');
+  const verify = token.command('verify <file>').description("verify a JWT against its issuer's published keys; exits 1 naming the failed check");
   addJsonOption(verify);
   verify
     .requiredOption('--issuer <url>', 'expected iss; keys are found through its OIDC discovery document')
@@ -41,7 +41,10 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
     const out = new Output(io, flags);
     const result = await verifyToken(await readToken(file), { issuer: flags.issuer, audience: flags.audience, jwksUri: flags.jwksUri, now: io.now(), fetch });
     if (out.json) out.printJson(result);
-    else if (result.ok) out.line(`${out.color.green('valid')}: signature (${result.alg}, kid ${result.kid ?? '-'}), iss, ${flags.audience ? 'aud, ' : ''}exp/nbf/iat all pass\n  sub: ${String(result.claims.sub)}\n  keys: ${result.jwksUri}`);
+    else if (result.ok)
+      out.line(
+        `${out.color.green('valid')}: signature (${result.alg}, kid ${result.kid ?? '-'}), iss, ${flags.audience ? 'aud, ' : ''}exp/nbf/iat all pass\n  sub: ${String(result.claims.sub)}\n  keys: ${result.jwksUri}`,
+      );
     if (!result.ok) throw new CliError(`verification failed at "${result.check}": ${result.message}`);
   });
 
@@ -56,24 +59,52 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
     .option('--base-url <url>', `server base URL (default: $${BASE_URL_ENV})`)
     .option('--show-token', 'print the access token itself (it is redacted by default)');
   withExamples(exchange, 'openwif token exchange --token token.jwt --rule fdrl_01... --org 1b4e28ba-2fa1-11d2-883f-0016d3cca427 --workspace default');
-  exchange.action(async (flags: { json?: boolean; token: string; rule: string; org: string; serviceAccount?: string; workspace?: string; baseUrl?: string; showToken?: boolean }) => {
-    const out = new Output(io, flags);
-    const baseUrl = resolveBaseUrl(flags, io.env);
-    const outcome = await exchangeToken(
-      { baseUrl, assertion: await readToken(flags.token), federationRuleId: flags.rule, organizationId: flags.org, serviceAccountId: flags.serviceAccount, workspaceId: flags.workspace },
-      fetch,
-    ).catch((err: Error) => {
-      throw new CliError(`cannot reach ${baseUrl}: ${sanitize(err.message, 200)}`);
-    });
-    if (!outcome.ok) {
-      if (out.json) out.printJson(outcome);
-      const hint = outcome.status === 401 ? ' (the reason is in the server\'s exchange history: openwif events list --outcome denied)' : '';
-      throw new CliError(`exchange failed: ${outcome.status} ${outcome.errorType}: ${outcome.message}${outcome.requestId ? ` (request ${outcome.requestId})` : ''}${hint}`);
-    }
-    const shown = flags.showToken === true ? outcome.accessToken : redactToken(outcome.accessToken);
-    if (out.json) out.printJson({ access_token: shown, token_type: outcome.tokenType, expires_in: outcome.expiresIn, scope: outcome.scope, request_id: outcome.requestId });
-    else out.object({ access_token: shown, token_type: outcome.tokenType, expires_in: outcome.expiresIn, scope: outcome.scope, request_id: outcome.requestId });
-  });
+  exchange.action(
+    async (flags: {
+      json?: boolean;
+      token: string;
+      rule: string;
+      org: string;
+      serviceAccount?: string;
+      workspace?: string;
+      baseUrl?: string;
+      showToken?: boolean;
+    }) => {
+      const out = new Output(io, flags);
+      const baseUrl = resolveBaseUrl(flags, io.env);
+      const outcome = await exchangeToken(
+        {
+          baseUrl,
+          assertion: await readToken(flags.token),
+          federationRuleId: flags.rule,
+          organizationId: flags.org,
+          serviceAccountId: flags.serviceAccount,
+          workspaceId: flags.workspace,
+        },
+        fetch,
+      ).catch((err: Error) => {
+        throw new CliError(`cannot reach ${baseUrl}: ${sanitize(err.message, 200)}`);
+      });
+      if (!outcome.ok) {
+        if (out.json) out.printJson(outcome);
+        const hint = outcome.status === 401 ? " (the reason is in the server's exchange history: openwif events list --outcome denied)" : '';
+        throw new CliError(
+          `exchange failed: ${outcome.status} ${outcome.errorType}: ${outcome.message}${outcome.requestId ? ` (request ${outcome.requestId})` : ''}${hint}`,
+        );
+      }
+      const shown = flags.showToken === true ? outcome.accessToken : redactToken(outcome.accessToken);
+      if (out.json)
+        out.printJson({
+          access_token: shown,
+          token_type: outcome.tokenType,
+          expires_in: outcome.expiresIn,
+          scope: outcome.scope,
+          request_id: outcome.requestId,
+        });
+      else
+        out.object({ access_token: shown, token_type: outcome.tokenType, expires_in: outcome.expiresIn, scope: outcome.scope, request_id: outcome.requestId });
+    },
+  );
 
   const fetchCommand = token.command('fetch').description('get an identity token from the platform this runs on (via @openwif/client)');
   addJsonOption(fetchCommand);
@@ -84,7 +115,11 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
     .option('--client-id <id>', 'user-assigned managed identity / app client ID (imds, aks)')
     .option('--token-file <path>', 'projected token path (k8s); default /var/run/secrets/anthropic.com/token')
     .option('--show-token', 'print only the raw token, for piping (it is redacted by default)');
-  withExamples(fetchCommand, 'openwif token fetch --from github --audience https://api.anthropic.com', 'openwif token fetch --from k8s --show-token | openwif token decode -');
+  withExamples(
+    fetchCommand,
+    'openwif token fetch --from github --audience https://api.anthropic.com',
+    'openwif token fetch --from k8s --show-token | openwif token decode -',
+  );
   fetchCommand.action(async (flags: FetchFlags & { json?: boolean; showToken?: boolean }) => {
     const out = new Output(io, flags);
     // @openwif/client loads only for this command.

@@ -29,7 +29,9 @@ export async function applyPlan(client: Anthropic, plan: Plan, state: ServerStat
       done++;
     } catch (err) {
       const reason = describeApiError(err) ?? (err as Error).message;
-      throw new CliError(`step ${done + 1} of ${plan.steps.length} failed (${describeStep(step)}): ${reason}\n${done} step(s) were applied; fix the problem and run apply again`);
+      throw new CliError(
+        `step ${done + 1} of ${plan.steps.length} failed (${describeStep(step)}): ${reason}\n${done} step(s) were applied; fix the problem and run apply again`,
+      );
     }
   }
   return done;
@@ -91,7 +93,15 @@ async function runStep(client: Anthropic, step: PlanStep, ids: Ids, idOf: (kind:
       }
       if (step.op === 'update') {
         const body = ruleBody(step.spec, idOf);
-        await federation.rules.update(step.id, Object.fromEntries(step.changes.map((c) => [c.field === 'service_account' ? 'target' : c.field, body[c.field === 'service_account' ? 'target' : (c.field as keyof typeof body)]])));
+        await federation.rules.update(
+          step.id,
+          Object.fromEntries(
+            step.changes.map((c) => [
+              c.field === 'service_account' ? 'target' : c.field,
+              body[c.field === 'service_account' ? 'target' : (c.field as keyof typeof body)],
+            ]),
+          ),
+        );
         return `updated rule ${step.name}`;
       }
       if (step.op === 'replace') await federation.rules.archive(step.id);

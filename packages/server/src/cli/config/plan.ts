@@ -77,13 +77,23 @@ export function computePlan(desired: LoadedSpec, server: ServerState, options: {
       if (wanted.has(id)) problems.push(`${desired.locate(['service_accounts', index, 'workspaces', i])}: workspace "${membership.workspace}" is listed twice`);
       wanted.add(id);
       const existing = current.get(id);
-      if (existing === undefined) steps.push({ kind: 'membership', op: 'add', name: spec.name, workspace: membership.workspace, workspaceId: id, role: membership.role });
+      if (existing === undefined)
+        steps.push({ kind: 'membership', op: 'add', name: spec.name, workspace: membership.workspace, workspaceId: id, role: membership.role });
       else if (existing.role !== membership.role) {
-        steps.push({ kind: 'membership', op: 'update', name: spec.name, workspace: membership.workspace, workspaceId: id, role: membership.role, from: existing.role });
+        steps.push({
+          kind: 'membership',
+          op: 'update',
+          name: spec.name,
+          workspace: membership.workspace,
+          workspaceId: id,
+          role: membership.role,
+          from: existing.role,
+        });
       }
     });
     for (const [id, membership] of current) {
-      if (!wanted.has(id)) steps.push({ kind: 'membership', op: 'remove', name: spec.name, workspace: membership.workspace, workspaceId: id, role: membership.role });
+      if (!wanted.has(id))
+        steps.push({ kind: 'membership', op: 'remove', name: spec.name, workspace: membership.workspace, workspaceId: id, role: membership.role });
     }
   });
 
@@ -94,14 +104,30 @@ export function computePlan(desired: LoadedSpec, server: ServerState, options: {
     const live = rules.get(spec.name);
     if (live === undefined) return steps.push({ kind: 'rule', op: 'create', name: spec.name, spec, workspaceIds: ids });
     if (live.spec.issuer !== spec.issuer) {
-      return steps.push({ kind: 'rule', op: 'replace', name: spec.name, id: live.id, spec, workspaceIds: ids, reason: `issuer changes from ${live.spec.issuer} to ${spec.issuer}, which cannot be done in place` });
+      return steps.push({
+        kind: 'rule',
+        op: 'replace',
+        name: spec.name,
+        id: live.id,
+        spec,
+        workspaceIds: ids,
+        reason: `issuer changes from ${live.spec.issuer} to ${spec.issuer}, which cannot be done in place`,
+      });
     }
     const currentIds = new Set(live.spec.workspaces.map(serverWorkspaceId));
     // Enable new workspaces before the update: turning applies_to_all_workspaces off needs one.
     for (const [i, id] of ids.entries()) {
-      if (id !== '' && !currentIds.has(id)) steps.push({ kind: 'enablement', op: 'add', name: spec.name, id: live.id, workspace: spec.workspaces[i]!, workspaceId: id });
+      if (id !== '' && !currentIds.has(id))
+        steps.push({ kind: 'enablement', op: 'add', name: spec.name, id: live.id, workspace: spec.workspaces[i]!, workspaceId: id });
     }
-    const changes = diffFields(live.spec, spec, ['description', 'match', 'service_account', 'oauth_scope', 'token_lifetime_seconds', 'applies_to_all_workspaces']);
+    const changes = diffFields(live.spec, spec, [
+      'description',
+      'match',
+      'service_account',
+      'oauth_scope',
+      'token_lifetime_seconds',
+      'applies_to_all_workspaces',
+    ]);
     if (changes.length > 0) steps.push({ kind: 'rule', op: 'update', name: spec.name, id: live.id, spec, changes });
     for (const reference of live.spec.workspaces) {
       const id = serverWorkspaceId(reference);
@@ -118,7 +144,9 @@ export function computePlan(desired: LoadedSpec, server: ServerState, options: {
   };
   const unmanaged: Plan['unmanaged'] = [
     ...server.rules.filter((l) => !declared.rule.has(l.spec.name)).map((l) => ({ kind: 'rule' as const, name: l.spec.name, id: l.id })),
-    ...server.serviceAccounts.filter((l) => !declared.service_account.has(l.spec.name)).map((l) => ({ kind: 'service_account' as const, name: l.spec.name, id: l.id })),
+    ...server.serviceAccounts
+      .filter((l) => !declared.service_account.has(l.spec.name))
+      .map((l) => ({ kind: 'service_account' as const, name: l.spec.name, id: l.id })),
     ...server.issuers.filter((l) => !declared.issuer.has(l.spec.name)).map((l) => ({ kind: 'issuer' as const, name: l.spec.name, id: l.id })),
   ];
   if (options.prune) {

@@ -42,7 +42,8 @@ export function readFederationSpec(doc: SourceDocument): LoadedSpec {
   const accountNames = new Set(spec.service_accounts.map((s) => s.name));
   spec.rules.forEach((rule, i) => {
     if (!issuerNames.has(rule.issuer)) v.fail(['rules', i, 'issuer'], `issuer "${rule.issuer}" is not declared under issuers`);
-    if (!accountNames.has(rule.service_account)) v.fail(['rules', i, 'target', 'service_account'], `service account "${rule.service_account}" is not declared under service_accounts`);
+    if (!accountNames.has(rule.service_account))
+      v.fail(['rules', i, 'target', 'service_account'], `service account "${rule.service_account}" is not declared under service_accounts`);
   });
   v.throwIfFailed();
   return { ...spec, locate: doc.locate };
@@ -106,7 +107,8 @@ class Validator {
   integer(obj: Obj, key: string, path: ValuePath, min: number, max: number): number | undefined {
     const value = obj[key];
     if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) return void this.fail([...path, key], `expected an integer from ${min} to ${max}`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+      return void this.fail([...path, key], `expected an integer from ${min} to ${max}`);
     return value;
   }
 
@@ -199,7 +201,8 @@ class Validator {
       ['name', 'issuer', 'match', 'target', 'oauth_scope'],
     );
     if (obj === null) return null;
-    const target = obj.target === undefined || obj.target === null ? null : this.object(obj.target, [...path, 'target'], ['service_account'], ['service_account']);
+    const target =
+      obj.target === undefined || obj.target === null ? null : this.object(obj.target, [...path, 'target'], ['service_account'], ['service_account']);
     const workspaces = this.list(obj.workspaces, [...path, 'workspaces'], (item, itemPath) => {
       if (typeof item === 'string' && item !== '') return item;
       this.fail(itemPath, 'expected a workspace name');
@@ -238,7 +241,8 @@ class Validator {
       if (claims !== null) {
         for (const [key, claim] of Object.entries(claims)) {
           // Numbers and booleans never equal a string claim: say so instead of quietly stringifying.
-          if (typeof claim !== 'string') this.fail([...path, 'claims', key], 'claim values must be strings (quote numbers; use condition for non-string claims)');
+          if (typeof claim !== 'string')
+            this.fail([...path, 'claims', key], 'claim values must be strings (quote numbers; use condition for non-string claims)');
         }
         if (Object.keys(claims).length > 0) match.claims = claims as Record<string, string>;
       }

@@ -31,7 +31,11 @@ function renderStep(step: PlanStep, color: Colors): string[] {
       if (step.op === 'update') return [change(`membership: service account ${step.name} in workspace ${step.workspace}: ${step.from} → ${step.role}`)];
       return [remove(`membership: service account ${step.name} leaves workspace ${step.workspace}`)];
     case 'enablement':
-      return [step.op === 'add' ? add(`rule ${step.name} enabled in workspace ${step.workspace}`) : remove(`rule ${step.name} disabled in workspace ${step.workspace}`)];
+      return [
+        step.op === 'add'
+          ? add(`rule ${step.name} enabled in workspace ${step.workspace}`)
+          : remove(`rule ${step.name} disabled in workspace ${step.workspace}`),
+      ];
     default:
       break;
   }
@@ -39,7 +43,12 @@ function renderStep(step: PlanStep, color: Colors): string[] {
   switch (step.op) {
     case 'create':
       // A new account's memberships are listed as their own steps.
-      return [add(label), ...fields(step.kind === 'rule' ? ruleFields(step.spec) : step.kind === 'service_account' ? { ...step.spec, workspaces: null } : step.spec).map((line) => `    ${line}`)];
+      return [
+        add(label),
+        ...fields(step.kind === 'rule' ? ruleFields(step.spec) : step.kind === 'service_account' ? { ...step.spec, workspaces: null } : step.spec).map(
+          (line) => `    ${line}`,
+        ),
+      ];
     case 'update':
       return [change(label), ...step.changes.map((c) => `    ${describeChange(c)}`)];
     case 'replace':

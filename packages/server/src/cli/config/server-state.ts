@@ -43,9 +43,7 @@ export async function fetchServerState(client: Anthropic): Promise<ServerState> 
     serviceAccounts: accounts
       .filter((a) => a.archived_at === null)
       .map((a) => ({ id: a.id, spec: serviceAccountSpec(a, memberships.get(a.id) ?? [], directory) })),
-    rules: rules
-      .filter((r) => r.archived_at === null)
-      .map((r) => ({ id: r.id, spec: ruleSpec(r, issuerNames, accountNames, directory) })),
+    rules: rules.filter((r) => r.archived_at === null).map((r) => ({ id: r.id, spec: ruleSpec(r, issuerNames, accountNames, directory) })),
     workspaces: directory,
   };
 }

@@ -31,7 +31,30 @@ export class YamlSyntaxError extends Error {
 
 const MAX_DEPTH = 64;
 const MAX_LINES = 100_000;
-const AMBIGUOUS_SCALARS = new Set(['yes', 'no', 'on', 'off', 'y', 'n', 'Yes', 'No', 'On', 'Off', 'YES', 'NO', 'ON', 'OFF', 'Y', 'N', 'True', 'TRUE', 'False', 'FALSE', 'Null', 'NULL']);
+const AMBIGUOUS_SCALARS = new Set([
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  'n',
+  'Yes',
+  'No',
+  'On',
+  'Off',
+  'YES',
+  'NO',
+  'ON',
+  'OFF',
+  'Y',
+  'N',
+  'True',
+  'TRUE',
+  'False',
+  'FALSE',
+  'Null',
+  'NULL',
+]);
 const FORBIDDEN_PLAIN_START = new Set(['&', '*', '!', '%', '@', '`', '>', '|', '?', '{', '[', ']', '}', ',', '"', "'"]);
 
 interface Line {
@@ -179,7 +202,10 @@ class Parser {
   private literalBlock(header: string, lineNumber: number, parentIndent: number): string {
     const match = /^\|([-+]?)\s*(#.*)?$/.exec(header);
     if (match === null) {
-      throw new YamlSyntaxError(lineNumber, header.startsWith('>') ? 'folded blocks (>) are not supported; use a | literal block' : 'only "|", "|-" and "|+" block headers are supported');
+      throw new YamlSyntaxError(
+        lineNumber,
+        header.startsWith('>') ? 'folded blocks (>) are not supported; use a | literal block' : 'only "|", "|-" and "|+" block headers are supported',
+      );
     }
     const chomp = match[1];
     const body: string[] = [];
@@ -234,7 +260,8 @@ function splitEntry(text: string, lineNumber: number): { key: string; rest: stri
   if (colon <= 0) return null;
   const key = text.slice(0, colon).trimEnd();
   if (key.includes(' #')) return null;
-  if (FORBIDDEN_PLAIN_START.has(key[0]!) || key.startsWith('- ')) throw new YamlSyntaxError(lineNumber, `unsupported key syntax ${preview(key)}; quote the key`);
+  if (FORBIDDEN_PLAIN_START.has(key[0]!) || key.startsWith('- '))
+    throw new YamlSyntaxError(lineNumber, `unsupported key syntax ${preview(key)}; quote the key`);
   return { key, rest: text.slice(colon + 1).trim() };
 }
 
@@ -257,7 +284,8 @@ function typedPlain(plain: string, lineNumber: number): YamlValue {
   if (plain === 'null' || plain === '~') return null;
   if (plain === 'true') return true;
   if (plain === 'false') return false;
-  if (AMBIGUOUS_SCALARS.has(plain)) throw new YamlSyntaxError(lineNumber, `"${plain}" means different things to different YAML parsers; write true/false/null or quote it`);
+  if (AMBIGUOUS_SCALARS.has(plain))
+    throw new YamlSyntaxError(lineNumber, `"${plain}" means different things to different YAML parsers; write true/false/null or quote it`);
   if (/^[-+]?(0|[1-9]\d*)$/.test(plain)) {
     const number = Number(plain);
     if (!Number.isSafeInteger(number)) throw new YamlSyntaxError(lineNumber, `integer ${preview(plain)} is too large; quote it if it is text`);

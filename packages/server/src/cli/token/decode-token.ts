@@ -72,7 +72,9 @@ export function describeTimes(claims: Record<string, unknown>, now: Date): Recor
 
 export function renderDecoded(decoded: DecodedToken, now: Date, color: Colors): string {
   const times = describeTimes(decoded.claims, now);
-  const timeLines = Object.entries(times).map(([name, text]) => `  ${`${name}:`.padEnd(10)} ${name === 'exp' && text.includes('EXPIRED') ? color.red(text) : text}`);
+  const timeLines = Object.entries(times).map(
+    ([name, text]) => `  ${`${name}:`.padEnd(10)} ${name === 'exp' && text.includes('EXPIRED') ? color.red(text) : text}`,
+  );
   return [
     `${color.bold('kind:')}   ${decoded.kind} ${color.dim('(signature NOT verified; use "openwif token verify")')}`,
     color.bold('header:'),

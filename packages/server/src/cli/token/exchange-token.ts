@@ -60,7 +60,8 @@ export async function exchangeToken(request: ExchangeRequest, fetchImpl: typeof 
     ok: false,
     status: response.status,
     errorType: typeof error.type === 'string' ? sanitize(error.type, 80) : response.ok ? 'invalid_response' : 'error',
-    message: typeof error.message === 'string' ? sanitize(error.message) : response.ok ? 'the response has no access_token/expires_in' : `HTTP ${response.status}`,
+    message:
+      typeof error.message === 'string' ? sanitize(error.message) : response.ok ? 'the response has no access_token/expires_in' : `HTTP ${response.status}`,
     requestId: requestId === null ? null : sanitize(requestId, 100),
   };
 }

@@ -11,9 +11,7 @@ const TIMEOUT_MS = 10_000;
 const MAX_DOCUMENT_BYTES = 512 * 1024;
 const CLOCK_TOLERANCE_SECONDS = 30;
 
-export type VerifyResult =
-  | { ok: true; claims: JWTPayload; jwksUri: string; alg: string; kid: string | null }
-  | { ok: false; check: string; message: string };
+export type VerifyResult = { ok: true; claims: JWTPayload; jwksUri: string; alg: string; kid: string | null } | { ok: false; check: string; message: string };
 
 export interface VerifyOptions {
   issuer: string;
@@ -69,7 +67,8 @@ async function discoverJwksUri(issuer: string, fetchImpl: typeof fetch): Promise
     return { error: `cannot fetch ${url}: ${sanitize((err as Error).message, 200)}` };
   }
   const document = body as { issuer?: unknown; jwks_uri?: unknown };
-  if (document.issuer !== issuer) return { error: `discovery document's issuer ${sanitize(JSON.stringify(document.issuer ?? null), 200)} is not exactly ${issuer}` };
+  if (document.issuer !== issuer)
+    return { error: `discovery document's issuer ${sanitize(JSON.stringify(document.issuer ?? null), 200)} is not exactly ${issuer}` };
   if (typeof document.jwks_uri !== 'string') return { error: 'discovery document has no jwks_uri' };
   return { jwksUri: document.jwks_uri };
 }

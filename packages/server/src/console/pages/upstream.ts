@@ -24,13 +24,24 @@ function card(ctx: ConsoleContext, workspace: ListedWorkspace, status: ApiResult
   const base = `/console/upstream/${segment(workspace.id)}`;
   return section(
     workspaceLabel(workspace),
-    html`<p>${credential.configured ? badge('key set', 'ok') : badge('no key', 'muted')} Gateway calls use ${SOURCE_TEXT[credential.effective_source]}.${credential.updated_at ? html` Last changed ${timestamp(credential.updated_at)}.` : ''}</p>
-${postForm(
-  { action: base, csrfToken: ctx.csrfToken, errors, submitLabel: credential.configured ? 'Replace key' : 'Set key', className: 'inline' },
-  // Write-only: the field is always empty; the key is never sent back to the browser.
-  textInput({ name: 'api_key', label: credential.configured ? 'New API key' : 'API key', value: '', errors, type: 'password', autocomplete: 'new-password', required: true }),
-)}
-${credential.configured ? actionButton({ action: `${base}/remove`, csrfToken: ctx.csrfToken, label: 'Remove key', variant: 'danger' }) : ''}`,
+    html`<p>
+        ${credential.configured ? badge('key set', 'ok') : badge('no key', 'muted')} Gateway calls use
+        ${SOURCE_TEXT[credential.effective_source]}.${credential.updated_at ? html` Last changed ${timestamp(credential.updated_at)}.` : ''}
+      </p>
+      ${postForm(
+        { action: base, csrfToken: ctx.csrfToken, errors, submitLabel: credential.configured ? 'Replace key' : 'Set key', className: 'inline' },
+        // Write-only: the field is always empty; the key is never sent back to the browser.
+        textInput({
+          name: 'api_key',
+          label: credential.configured ? 'New API key' : 'API key',
+          value: '',
+          errors,
+          type: 'password',
+          autocomplete: 'new-password',
+          required: true,
+        }),
+      )}
+      ${credential.configured ? actionButton({ action: `${base}/remove`, csrfToken: ctx.csrfToken, label: 'Remove key', variant: 'danger' }) : ''}`,
     { id: `ws-${workspace.id}` },
   );
 }
@@ -45,7 +56,11 @@ async function upstreamPage(ctx: ConsoleContext, reply: FastifyReply, query: unk
   return renderPage(
     ctx,
     reply,
-    { title: 'Upstream credentials', section: 'upstream', lead: 'The Anthropic API key the gateway uses for each workspace. Keys are stored encrypted and are never displayed again after saving.' },
+    {
+      title: 'Upstream credentials',
+      section: 'upstream',
+      lead: 'The Anthropic API key the gateway uses for each workspace. Keys are stored encrypted and are never displayed again after saving.',
+    },
     html`${notice(query)}${cards}`,
   );
 }

@@ -13,7 +13,14 @@ export function createStandInServer(): Server {
     res.once('close', () => controller.abort());
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     upstream
-      .send({ method: req.method ?? 'GET', pathAndQuery: req.url ?? '/', headers: req.headers, body: hasBody ? req : null, apiKey: null, signal: controller.signal })
+      .send({
+        method: req.method ?? 'GET',
+        pathAndQuery: req.url ?? '/',
+        headers: req.headers,
+        body: hasBody ? req : null,
+        apiKey: null,
+        signal: controller.signal,
+      })
       .then((answer) => {
         res.writeHead(answer.status, answer.headers);
         pipeline(answer.body, res, () => undefined);

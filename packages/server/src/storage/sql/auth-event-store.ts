@@ -29,28 +29,23 @@ export class SqlAuthEventStore implements AuthEventStore {
   }
 
   async list(organizationId: string, q: AuthEventQuery): Promise<CursorPage<AuthEvent>> {
-    let query = this.db
-      .selectFrom('auth_events')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .where(olderThan(q.cursor, 'auth_events'));
+    let query = this.db.selectFrom('auth_events').selectAll().where('organization_id', '=', organizationId).where(olderThan(q.cursor, 'auth_events'));
     if (q.ruleId !== null) query = query.where('federation_rule_id', '=', q.ruleId);
     if (q.outcome !== null) query = query.where('outcome', '=', q.outcome);
     if (q.reason !== null) query = query.where('reason', '=', q.reason);
     if (q.issuerId) query = query.where('issuer_id', '=', q.issuerId);
     if (q.createdAfter) query = query.where('created_at', '>=', q.createdAfter);
     if (q.createdBefore) query = query.where('created_at', '<', q.createdBefore);
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(q.limit + 1)
+      .execute();
     return toPage(rows, q.limit, (r) => r.id, fromRow);
   }
 
   async get(organizationId: string, id: string): Promise<AuthEvent | null> {
-    const row = await this.db
-      .selectFrom('auth_events')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('auth_events').selectAll().where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst();
     return row ? fromRow(row) : null;
   }
 

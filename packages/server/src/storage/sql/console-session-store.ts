@@ -6,7 +6,10 @@ export class SqlConsoleSessionStore implements ConsoleSessionStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async insert(idHash: string, session: ConsoleSession): Promise<void> {
-    await this.db.insertInto('console_sessions').values({ id_hash: idHash, ...session }).execute();
+    await this.db
+      .insertInto('console_sessions')
+      .values({ id_hash: idHash, ...session })
+      .execute();
   }
 
   async find(idHash: string): Promise<ConsoleSession | null> {

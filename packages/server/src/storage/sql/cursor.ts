@@ -28,12 +28,7 @@ export function olderThan(cursor: string | null, table: string, idColumn = `${ta
 }
 
 /** Fetch `limit + 1` rows, then call this to build the page. */
-export function toPage<R extends { created_at: string }, T>(
-  rows: R[],
-  limit: number,
-  keyOf: (row: R) => string,
-  map: (row: R) => T,
-): CursorPage<T> {
+export function toPage<R extends { created_at: string }, T>(rows: R[], limit: number, keyOf: (row: R) => string, map: (row: R) => T): CursorPage<T> {
   const hasMore = rows.length > limit;
   const pageRows = hasMore ? rows.slice(0, limit) : rows;
   const last = pageRows[pageRows.length - 1];

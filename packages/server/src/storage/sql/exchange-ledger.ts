@@ -26,10 +26,7 @@ export class SqlExchangeLedger implements ExchangeLedger {
           .insertInto('jti_claims')
           .values({ issuer_id: claimHere.issuerId, jti: claimHere.jti, expires_at: claimHere.expiresAt })
           .onConflict((oc) =>
-            oc
-              .columns(['issuer_id', 'jti'])
-              .doUpdateSet({ expires_at: claimHere.expiresAt })
-              .where('jti_claims.expires_at', '<', mint.grant.created_at),
+            oc.columns(['issuer_id', 'jti']).doUpdateSet({ expires_at: claimHere.expiresAt }).where('jti_claims.expires_at', '<', mint.grant.created_at),
           )
           .executeTakeFirst();
         if (Number(res.numInsertedOrUpdatedRows ?? 0) !== 1) return false;

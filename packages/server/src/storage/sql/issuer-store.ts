@@ -76,7 +76,11 @@ export class SqlIssuerStore implements IssuerStore {
       .where('organization_id', '=', organizationId)
       .where(olderThan(q.cursor, 'federation_issuers'));
     if (!q.includeArchived) query = query.where('archived_at', 'is', null);
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(q.limit + 1)
+      .execute();
     return toPage(rows, q.limit, (r) => r.id, fromRow);
   }
 

@@ -201,13 +201,7 @@ const migrations: Record<string, Migration> = {
 
 /** Names are unique among live objects only: archiving frees a name (docs/design.md). */
 async function uniqueLiveName(db: Kysely<any>, table: string): Promise<void> {
-  await db.schema
-    .createIndex(`${table}_live_name`)
-    .on(table)
-    .columns(['organization_id', 'name'])
-    .unique()
-    .where(sql.ref('archived_at'), 'is', null)
-    .execute();
+  await db.schema.createIndex(`${table}_live_name`).on(table).columns(['organization_id', 'name']).unique().where(sql.ref('archived_at'), 'is', null).execute();
 }
 
 export const migrationProvider: MigrationProvider = {

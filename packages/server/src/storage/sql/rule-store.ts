@@ -66,16 +66,21 @@ export class SqlRuleStore implements RuleStore {
   }
 
   async list(organizationId: string, q: RuleListQuery): Promise<CursorPage<Rule>> {
-    let query = this.db
-      .selectFrom('federation_rules')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .where(olderThan(q.cursor, 'federation_rules'));
+    let query = this.db.selectFrom('federation_rules').selectAll().where('organization_id', '=', organizationId).where(olderThan(q.cursor, 'federation_rules'));
     if (!q.includeArchived) query = query.where('archived_at', 'is', null);
     if (q.issuerId !== null) query = query.where('issuer_id', '=', q.issuerId);
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(q.limit + 1)
+      .execute();
     const ids = await this.workspaceIdsOf(rows.map((r) => r.id));
-    return toPage(rows, q.limit, (r) => r.id, (r) => fromRow(r, ids.get(r.id) ?? []));
+    return toPage(
+      rows,
+      q.limit,
+      (r) => r.id,
+      (r) => fromRow(r, ids.get(r.id) ?? []),
+    );
   }
 
   async insert(rule: Rule): Promise<void> {
@@ -107,13 +112,7 @@ export class SqlRuleStore implements RuleStore {
   }
 
   async listWorkspaces(ruleId: string): Promise<RuleWorkspace[]> {
-    return this.db
-      .selectFrom('rule_workspaces')
-      .selectAll()
-      .where('federation_rule_id', '=', ruleId)
-      .orderBy('created_at')
-      .orderBy('workspace_id')
-      .execute();
+    return this.db.selectFrom('rule_workspaces').selectAll().where('federation_rule_id', '=', ruleId).orderBy('created_at').orderBy('workspace_id').execute();
   }
 
   async enableWorkspace(e: RuleWorkspace): Promise<RuleWorkspace> {
@@ -156,7 +155,14 @@ export class SqlRuleStore implements RuleStore {
     if (added.length > 0) {
       await tx
         .insertInto('rule_workspaces')
-        .values(added.map((workspace_id) => ({ federation_rule_id: rule.id, workspace_id, created_at: rule.updated_at, created_by_actor_id: rule.updated_by_actor_id })))
+        .values(
+          added.map((workspace_id) => ({
+            federation_rule_id: rule.id,
+            workspace_id,
+            created_at: rule.updated_at,
+            created_by_actor_id: rule.updated_by_actor_id,
+          })),
+        )
         .execute();
     }
   }

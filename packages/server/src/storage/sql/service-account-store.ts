@@ -14,23 +14,18 @@ export class SqlServiceAccountStore implements ServiceAccountStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async get(organizationId: string, id: string): Promise<ServiceAccount | null> {
-    const row = await this.db
-      .selectFrom('service_accounts')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('service_accounts').selectAll().where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst();
     return row ? fromRow(row) : null;
   }
 
   async list(organizationId: string, q: CursorQuery & { includeArchived: boolean }): Promise<CursorPage<ServiceAccount>> {
-    let query = this.db
-      .selectFrom('service_accounts')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .where(olderThan(q.cursor, 'service_accounts'));
+    let query = this.db.selectFrom('service_accounts').selectAll().where('organization_id', '=', organizationId).where(olderThan(q.cursor, 'service_accounts'));
     if (!q.includeArchived) query = query.where('archived_at', 'is', null);
-    const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute();
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(q.limit + 1)
+      .execute();
     return toPage(rows, q.limit, (r) => r.id, fromRow);
   }
 

@@ -37,12 +37,7 @@ export class SqlWorkspaceStore implements WorkspaceStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async get(organizationId: string, id: string): Promise<Workspace | null> {
-    const row = await this.db
-      .selectFrom('workspaces')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('workspaces').selectAll().where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst();
     return row ? fromRow(row) : null;
   }
 
@@ -73,7 +68,11 @@ export class SqlWorkspaceStore implements WorkspaceStore {
       }
     }
     const dir = backward ? 'desc' : 'asc';
-    const rows = await query.orderBy('created_at', dir).orderBy('id', dir).limit(q.limit + 1).execute();
+    const rows = await query
+      .orderBy('created_at', dir)
+      .orderBy('id', dir)
+      .limit(q.limit + 1)
+      .execute();
     const hasMore = rows.length > q.limit;
     const page = rows.slice(0, q.limit).map(fromRow);
     return { items: backward ? page.reverse() : page, hasMore };
