@@ -30,10 +30,31 @@ export function openDatabase(databaseUrl: string): Kysely<Database> {
     file.pragma('synchronous = FULL');
     file.pragma('busy_timeout = 5000');
     file.pragma('foreign_keys = ON');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachePreparedStatements(file) }) });
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000, statement_timeout: 10_000 });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+const MAX_CACHED_STATEMENTS = 500;
+
+/**
+ * Kysely's SQLite driver prepares every query anew; compiling the same SQL text again was 6 % of
+ * an exchange's CPU. Statements are reusable (we never iterate), so keep the compiled ones, bounded.
+ */
+function cachePreparedStatements(file: SQLite.Database): SQLite.Database {
+  const prepare = file.prepare.bind(file);
+  const cache = new Map<string, SQLite.Statement>();
+  file.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      statement = prepare(source);
+      if (cache.size >= MAX_CACHED_STATEMENTS) cache.delete(cache.keys().next().value as string);
+      cache.set(source, statement);
+    }
+    return statement;
+  }) as typeof file.prepare;
+  return file;
 }
 
 export async function migrate(db: Kysely<Database>): Promise<void> {
