@@ -42,7 +42,13 @@ async function startUpstream(): Promise<{ url: string; close(): Promise<void> }>
 /** The same upstream called directly and through the gateway with a minted token. */
 export async function measureGateway(r: Reporter): Promise<void> {
   const upstream = await startUpstream();
-  const server = await startOpenWif({}, [], { OPENWIF_UPSTREAM_URL: upstream.url, OPENWIF_UPSTREAM_API_KEY: 'sk-ant-api03-bench' });
+  const server = await startOpenWif({}, [], {
+    OPENWIF_UPSTREAM_URL: upstream.url,
+    OPENWIF_UPSTREAM_API_KEY: 'sk-ant-api03-bench',
+    // The benchmark measures authentication and forwarding, not the per-account limits.
+    OPENWIF_GATEWAY_REQUESTS_PER_MINUTE: '1000000',
+    OPENWIF_GATEWAY_MAX_CONCURRENT: '1000',
+  });
   try {
     const fed = await setUpFederation(server.url, 'ES256', 'gw');
     const [assertion] = await presign(1, fed.sign);

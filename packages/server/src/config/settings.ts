@@ -20,6 +20,8 @@ export interface Settings {
   secretKey: Buffer | null;
   gatewayAllowPaths: string[];
   eventRetentionDays: number;
+  gatewayRequestsPerMinute: number;
+  gatewayMaxConcurrent: number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -118,6 +120,14 @@ const apiPaths: Parser<string[]> = (raw, name) => {
 
 const secret: Parser<string | null> = (raw, name) => text(raw, name);
 
+const positive =
+  (max: number): Parser<number> =>
+  (raw, name) => {
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < 1 || n > max) throw new SettingsError(name, `must be a whole number from 1 to ${max}`);
+    return n;
+  };
+
 const days: Parser<number> = (raw, name) => {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < 1 || n > 36_500) throw new SettingsError(name, 'must be a whole number of days from 1 to 36500');
@@ -143,6 +153,14 @@ export const SETTINGS = [
   spec({ key: 'upstreamApiKey', env: 'OPENWIF_UPSTREAM_API_KEY', fileKey: 'upstream_api_key', parse: secret, fallback: null }),
   spec({ key: 'secretKey', env: 'OPENWIF_SECRET_KEY', fileKey: 'secret_key', parse: secretKey, fallback: null }),
   spec({ key: 'eventRetentionDays', env: 'OPENWIF_EVENT_RETENTION_DAYS', fileKey: 'event_retention_days', parse: days, fallback: 90 }),
+  spec({
+    key: 'gatewayRequestsPerMinute',
+    env: 'OPENWIF_GATEWAY_REQUESTS_PER_MINUTE',
+    fileKey: 'gateway_requests_per_minute',
+    parse: positive(1_000_000),
+    fallback: 600,
+  }),
+  spec({ key: 'gatewayMaxConcurrent', env: 'OPENWIF_GATEWAY_MAX_CONCURRENT', fileKey: 'gateway_max_concurrent', parse: positive(10_000), fallback: 8 }),
   spec({ key: 'gatewayAllowPaths', env: 'OPENWIF_GATEWAY_ALLOW_PATHS', fileKey: 'gateway_allow_paths', parse: apiPaths, fallback: [] }),
 ];
 

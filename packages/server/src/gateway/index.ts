@@ -30,7 +30,9 @@ export async function gatewayRoutes(app: FastifyInstance, deps: AppDeps, options
     deps,
     upstream: httpUpstream ?? new StandInUpstream(),
     needsUpstreamKey: httpUpstream !== null,
-    limiter: resolved.rateLimiter ?? new InMemoryRateLimiter(),
+    limiter:
+      resolved.rateLimiter ??
+      new InMemoryRateLimiter({ requestsPerMinute: deps.settings.gatewayRequestsPerMinute, maxConcurrent: deps.settings.gatewayMaxConcurrent }),
     options: resolved,
   };
 
