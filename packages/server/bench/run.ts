@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--seconds N] [--reps N] [--only exchange,latency,scale,gateway] [--write]
+// npm run bench [-- --quick] [--seconds N] [--reps N] [--only exchange,latency,stages,gateway,scale] [--write]
 // Loopback only, bounded in time. Every figure is reported next to a baseline measured in the
 // same run, because these machines are noisy; --write replaces the results in BENCHMARKS.md.
 import { cpus, totalmem } from 'node:os';
@@ -7,6 +7,7 @@ import { median, type LoadResult } from './lib/load.ts';
 import { measureOidcProvider, measureOpenWif, measureTrivial, measureVerifyRate, startOpenWif } from './scenarios/exchange.ts';
 import { measureConfigScale } from './scenarios/config-scale.ts';
 import { measureGateway } from './scenarios/gateway.ts';
+import { measureStages } from './scenarios/stages.ts';
 import type { BenchAlg } from './lib/federation.ts';
 
 const args = process.argv.slice(2);
@@ -133,6 +134,13 @@ if (wanted('exchange') || wanted('latency')) {
       });
     }
   }
+}
+
+if (wanted('stages')) {
+  say();
+  say('## Where the time goes: one exchange, stage by stage (in-process, SQLite file, ES256)');
+  say();
+  await measureStages({ seconds, say, fmt });
 }
 
 if (wanted('gateway')) {

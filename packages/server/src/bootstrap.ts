@@ -14,8 +14,8 @@ export interface BootstrapResult {
 
 /**
  * First start on an empty database: one organization with its default workspace, and a
- * bootstrap admin credential (from OPENWIF_ADMIN_TOKEN, or generated). Later starts only make
- * sure a configured OPENWIF_ADMIN_TOKEN is registered.
+ * bootstrap admin credential (from OPENWIF_ADMIN_TOKEN, or generated). On later starts a
+ * configured OPENWIF_ADMIN_TOKEN becomes the only bootstrap credential, so changing it rotates it.
  */
 export async function bootstrap(stores: Stores, adminToken: string | null, now: Date): Promise<BootstrapResult> {
   let organization = await stores.organizations.installed();
@@ -25,7 +25,8 @@ export async function bootstrap(stores: Stores, adminToken: string | null, now: 
   }
   if (adminToken !== null) {
     const hash = hashSecret(adminToken);
-    await stores.adminCredentials.insert(
+    // Whatever bootstrap credential existed before (a generated one, or an older OPENWIF_ADMIN_TOKEN) stops working.
+    await stores.adminCredentials.replaceForActor(
       hash,
       { organization_id: organization.id, actor_id: BOOTSTRAP_ACTOR_ID, label: 'OPENWIF_ADMIN_TOKEN' },
       now.toISOString(),

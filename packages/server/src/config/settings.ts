@@ -14,7 +14,6 @@ export interface Settings {
   defaultAudiences: string[];
   logLevel: LogLevel;
   outboundAllow: string[];
-  publicBaseUrl: string | null;
   upstreamUrl: string | null;
   upstreamApiKey: string | null;
   secretKey: Buffer | null;
@@ -148,7 +147,6 @@ export const SETTINGS = [
   spec({ key: 'defaultAudiences', env: 'OPENWIF_DEFAULT_AUDIENCE', fileKey: 'default_audience', parse: audiences, fallback: ['https://api.anthropic.com'] }),
   spec({ key: 'logLevel', env: 'OPENWIF_LOG_LEVEL', fileKey: 'log_level', parse: logLevel, fallback: 'info' }),
   spec({ key: 'outboundAllow', env: 'OPENWIF_OUTBOUND_ALLOW', fileKey: 'outbound_allow', parse: list, fallback: [] }),
-  spec({ key: 'publicBaseUrl', env: 'OPENWIF_PUBLIC_BASE_URL', fileKey: 'public_base_url', parse: baseUrl, fallback: null }),
   spec({ key: 'upstreamUrl', env: 'OPENWIF_UPSTREAM_URL', fileKey: 'upstream_url', parse: baseUrl, fallback: null }),
   spec({ key: 'upstreamApiKey', env: 'OPENWIF_UPSTREAM_API_KEY', fileKey: 'upstream_api_key', parse: secret, fallback: null }),
   spec({ key: 'secretKey', env: 'OPENWIF_SECRET_KEY', fileKey: 'secret_key', parse: secretKey, fallback: null }),

@@ -16,8 +16,13 @@ import { checkSignInToken } from './sign-in-credential.ts';
 export const LOGIN_CSRF_COOKIE = 'openwif_login_csrf';
 const COOKIE_PATH = '/console';
 
+/**
+ * `Secure` when the browser reached us over https, directly or through a TLS-terminating proxy
+ * (X-Forwarded-Proto). Trusting that header can only make the cookie stricter.
+ */
 function cookieOptions(request: FastifyRequest, maxAgeSeconds: number) {
-  return { path: COOKIE_PATH, httpOnly: true, sameSite: 'strict' as const, secure: request.protocol === 'https', maxAge: maxAgeSeconds };
+  const https = request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https';
+  return { path: COOKIE_PATH, httpOnly: true, sameSite: 'strict' as const, secure: https, maxAge: maxAgeSeconds };
 }
 
 export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, session: SignedInSession): void {

@@ -56,11 +56,15 @@ export async function startDevStack(settings: Settings, dir = devDirectory()): P
     );
     closers.push(() => imds.close());
 
-    const server = await startServer({
-      ...settings,
-      databaseUrl: settings.databaseUrl === 'sqlite:./data/openwif.db' ? `sqlite:${join(dir, 'openwif.db')}` : settings.databaseUrl,
-      outboundAllow: [...new Set([...settings.outboundAllow, '127.0.0.1'])],
-    });
+    const server = await startServer(
+      {
+        ...settings,
+        databaseUrl: settings.databaseUrl === 'sqlite:./data/openwif.db' ? `sqlite:${join(dir, 'openwif.db')}` : settings.databaseUrl,
+        outboundAllow: [...new Set([...settings.outboundAllow, '127.0.0.1'])],
+      },
+      // Offline, the gateway's upstream is the built-in stand-in model (unless OPENWIF_UPSTREAM_URL is set).
+      { gateway: { standIn: true } },
+    );
     closers.unshift(() => server.close());
 
     const demo = await withSeedingSession(server, (credential) => seedDemo(server.app, credential, state, entra.issuer('2.0')));

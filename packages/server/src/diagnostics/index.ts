@@ -3,6 +3,7 @@ import { requireAdminCaller } from '../admin/admin-caller.ts';
 import { adminValidatorCompiler } from '../admin/validation.ts';
 import type { AppDeps } from '../app.ts';
 import { eventRoutes } from './events.routes.ts';
+import { issuerVerifyRoutes } from './issuer-verify.routes.ts';
 import { ruleDiagnosticRoutes } from './rule-diagnostics.routes.ts';
 
 /**
@@ -17,5 +18,6 @@ export async function diagnosticsRoutes(app: FastifyInstance, deps: AppDeps): Pr
     requireAdminCaller(scope, deps);
     await eventRoutes(scope, deps);
     await ruleDiagnosticRoutes(scope, deps, trace);
+    await issuerVerifyRoutes(scope, deps);
   });
 }

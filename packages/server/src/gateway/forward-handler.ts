@@ -17,7 +17,8 @@ import { upstreamKeyFor } from './upstream-key.ts';
 
 export interface ForwardContext {
   deps: AppDeps;
-  upstream: Upstream;
+  /** Null when no upstream is configured (and no stand-in): every forwarded call is a 503. */
+  upstream: Upstream | null;
   /** False for the stand-in, which needs no upstream key. */
   needsUpstreamKey: boolean;
   limiter: RateLimiter;
@@ -53,6 +54,8 @@ export function forwardHandler(ctx: ForwardContext) {
     const slot = await takeRateAndSlot(ctx.limiter, grant, reply);
     reply.raw.once('close', () => slot.release());
 
+    if (ctx.upstream === null) throw new HttpError(503, 'service_unavailable_error', 'The gateway has no upstream API configured (OPENWIF_UPSTREAM_URL).');
+    const upstream = ctx.upstream;
     const upstreamKey = ctx.needsUpstreamKey ? await keyFor(ctx, grant, request) : null;
     const controller = new AbortController();
     reply.raw.once('close', () => {
@@ -63,7 +66,7 @@ export function forwardHandler(ctx: ForwardContext) {
 
     let response: UpstreamResponse;
     try {
-      response = await ctx.upstream.send({
+      response = await upstream.send({
         method: request.method,
         pathAndQuery: query === undefined ? path : `${path}?${query}`,
         headers: request.headers,

@@ -21,14 +21,14 @@ export type GatewayRouteOptions = Partial<Omit<GatewayOptions, 'timeouts'>> & { 
  * The gateway (issue 8): `/v1/messages` (+ streaming), `/v1/messages/count_tokens`,
  * `/v1/models[/{id}]` and the allow-listed `/v1/*` paths, forwarded to the upstream API with the
  * workspace's upstream key; plus the Admin API extension that sets that key. With no upstream
- * URL configured, the built-in stand-in model answers instead (dev mode).
+ * URL configured the gateway answers 503, or, under `openwif dev`, the built-in stand-in model.
  */
 export async function gatewayRoutes(app: FastifyInstance, deps: AppDeps, options: GatewayRouteOptions = {}): Promise<void> {
   const resolved = resolveGatewayOptions(options);
   const httpUpstream = deps.settings.upstreamUrl !== null ? new HttpUpstream(deps.settings.upstreamUrl, resolved.timeouts) : null;
   const ctx: ForwardContext = {
     deps,
-    upstream: httpUpstream ?? new StandInUpstream(),
+    upstream: httpUpstream ?? (resolved.standIn ? new StandInUpstream() : null),
     needsUpstreamKey: httpUpstream !== null,
     limiter:
       resolved.rateLimiter ??

@@ -21,6 +21,8 @@ export interface GatewayOptions {
   maxBodyBytes: number;
   /** Per-service-account limits; the default is in-memory, so per instance. */
   rateLimiter: RateLimiter | null;
+  /** With no upstream URL: answer with the built-in stand-in model (`openwif dev`) instead of 503. */
+  standIn: boolean;
 }
 
 export const DEFAULT_TIMEOUTS: UpstreamTimeouts = {
@@ -39,5 +41,5 @@ export function resolveGatewayOptions(options: Partial<Omit<GatewayOptions, 'tim
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new TypeError('gateway maxBodyBytes must be a positive integer');
-  return { timeouts, maxBodyBytes, rateLimiter: options.rateLimiter ?? null };
+  return { timeouts, maxBodyBytes, rateLimiter: options.rateLimiter ?? null, standIn: options.standIn ?? false };
 }

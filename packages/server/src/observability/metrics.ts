@@ -22,13 +22,6 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly jwksFetches = new Counter({
-    name: 'openwif_jwks_fetches_total',
-    help: 'Issuer key-set fetches by result.',
-    labelNames: ['result'] as const,
-    registers: [this.registry],
-  });
-
   readonly gatewayRequests = new Counter({
     name: 'openwif_gateway_requests_total',
     help: 'Gateway requests by workspace, service account and status.',

@@ -15,7 +15,6 @@ import type { Database } from './sql/schema.ts';
 import { SqlMembershipStore, SqlServiceAccountStore } from './sql/service-account-store.ts';
 import { SqlTokenStore } from './sql/token-store.ts';
 import { SqlExchangeLedger } from './sql/exchange-ledger.ts';
-import { GroupCommitter } from './sql/group-commit.ts';
 import { SqlUpstreamCredentialStore } from './sql/upstream-credential-store.ts';
 import { SqlWorkspaceStore } from './sql/workspace-store.ts';
 
@@ -80,7 +79,6 @@ export async function openStores(databaseUrl: string, redisUrl: string | null = 
   const redis = redisUrl === null ? null : connectRedis(redisUrl);
   // ioredis reports connection errors as events; the replay store turns them into 503s.
   redis?.on('error', () => {});
-  const committer = new GroupCommitter(db);
   return {
     organizations: new SqlOrganizationStore(db),
     adminCredentials: new SqlAdminCredentialStore(db),
@@ -90,8 +88,8 @@ export async function openStores(databaseUrl: string, redisUrl: string | null = 
     issuers: new SqlIssuerStore(db),
     rules: new SqlRuleStore(db),
     tokens: new SqlTokenStore(db),
-    ledger: new SqlExchangeLedger(committer, redis ? new RedisReplayStore(redis) : null),
-    authEvents: new SqlAuthEventStore(db, committer),
+    ledger: new SqlExchangeLedger(db, redis ? new RedisReplayStore(redis) : null),
+    authEvents: new SqlAuthEventStore(db),
     upstreamCredentials: new SqlUpstreamCredentialStore(db),
     consoleSessions: new SqlConsoleSessionStore(db),
     sweep: async (now) => {

@@ -65,6 +65,8 @@ export interface AdminCredentialStore {
   findByHash(tokenHash: string): Promise<AdminCredential | null>;
   /** Idempotent: inserting an existing hash is a no-op. */
   insert(tokenHash: string, credential: AdminCredential, createdAt: string): Promise<void>;
+  /** Makes `tokenHash` the actor's only credential, atomically: rotating it revokes the old ones. */
+  replaceForActor(tokenHash: string, credential: AdminCredential, createdAt: string): Promise<void>;
   count(organizationId: string): Promise<number>;
 }
 

@@ -88,3 +88,23 @@ describe('settings', () => {
     assert.match((err as { stderr: string }).stderr, /^invalid setting OPENWIF_ADMIN_TOKEN: required by "openwif serve"/);
   });
 });
+
+describe('bootstrap admin credential', () => {
+  test('changing OPENWIF_ADMIN_TOKEN and restarting revokes the previous token', async () => {
+    const { startTestServer, call } = await import('../helpers/start-server.ts');
+    const first = await startTestServer({ adminToken: 'owif-admin-first-0123456789abcdefghijklmnopqrstuv' });
+    await first.stop();
+    const second = await startTestServer({ adminToken: 'owif-admin-second-0123456789abcdefghijklmnopqrstu' }, { dataDir: first.dataDir });
+    try {
+      const old = await call(second, 'GET', '/v1/organizations/me', { headers: { authorization: 'Bearer owif-admin-first-0123456789abcdefghijklmnopqrstuv' } });
+      assert.equal(old.status, 401, 'the rotated-out token no longer works');
+      const current = await call(second, 'GET', '/v1/organizations/me', {
+        headers: { authorization: 'Bearer owif-admin-second-0123456789abcdefghijklmnopqrstu' },
+      });
+      assert.equal(current.status, 200);
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  });
+});

@@ -19,7 +19,7 @@ export type GatewayTestServer = TestServer;
 export function startGatewayServer(options: { settings?: Partial<Settings>; gateway?: GatewayRouteOptions; now?: () => Date } = {}): Promise<TestServer> {
   return startTestServer(
     { secretKey: TEST_SECRET_KEY, ...options.settings },
-    { ...(options.now ? { now: options.now } : {}), ...(options.gateway ? { gateway: options.gateway } : {}) },
+    { ...(options.now ? { now: options.now } : {}), gateway: { standIn: true, ...options.gateway } },
   );
 }
 

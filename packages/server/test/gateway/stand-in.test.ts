@@ -113,3 +113,20 @@ describe('dev mode: the built-in stand-in model answers when no upstream is conf
     assert.match(res.headers.get('openwif-request-id') ?? '', /^req_/);
   });
 });
+
+describe('production: no upstream configured and no stand-in', () => {
+  test('forwarded calls get 503 in the envelope, never the stand-in model', async () => {
+    const server = await startGatewayServer({ gateway: { standIn: false } });
+    const issuer = await TestIssuer.start();
+    try {
+      const { token } = await mintToken(server, issuer, { scope: 'workspace:inference' });
+      const res = await call(server, 'POST', '/v1/messages', { body: MESSAGE_BODY, headers: bearer(token) });
+      assert.equal(res.status, 503);
+      assert.equal(res.body.error.type, 'service_unavailable_error');
+      assert.match(res.body.error.message, /OPENWIF_UPSTREAM_URL/);
+    } finally {
+      await server.close();
+      await issuer.close();
+    }
+  });
+});

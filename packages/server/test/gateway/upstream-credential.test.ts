@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
 import { CredentialSealError, openCredential, sealCredential } from '../../src/gateway/credential-seal.ts';
+import { openDatabase } from '../../src/storage/open-store.ts';
 import { BOOTSTRAP_ACTOR_ID } from '../../src/bootstrap.ts';
 import { DEFAULT_AUDIENCE, exchange, seedFederation } from '../helpers/federation-fixture.ts';
 import { call } from '../helpers/start-server.ts';
@@ -68,7 +67,7 @@ describe('the upstream credential Admin API extension', () => {
     return res.body.id as string;
   };
 
-  test('PUT stores it sealed (no plain key in the SQLite row), GET shows metadata only, calls then use it', async () => {
+  test('PUT stores it sealed (no plain key in the database row), GET shows metadata only, calls then use it', async () => {
     const { token } = await mintToken(server, issuer);
     await call(server, 'GET', '/v1/models', { headers: bearer(token) });
     assert.equal(upstream.last().headers['x-api-key'], DEFAULT_KEY, 'the server default before');
@@ -86,9 +85,13 @@ describe('the upstream credential Admin API extension', () => {
     assert.equal(get.status, 200);
     assert.deepEqual(get.body, put.body);
 
-    const db = new Database(join(server.dataDir, 'openwif.db'), { readonly: true });
+    // The raw row, read past the store ports, from whichever database the server uses.
+    const db = openDatabase(server.settings.databaseUrl);
     try {
-      const row = db.prepare('SELECT * FROM upstream_credentials WHERE workspace_id = ?').get(workspaceId) as Record<string, unknown>;
+      const row = (await db.selectFrom('upstream_credentials').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst()) as Record<
+        string,
+        unknown
+      >;
       assert.ok(row, 'a row was written');
       const dump = JSON.stringify(row);
       assert.ok(!dump.includes(WORKSPACE_KEY) && !dump.includes('SECRET'), 'no plain key at rest');
@@ -96,7 +99,7 @@ describe('the upstream credential Admin API extension', () => {
       assert.equal(openCredential(TEST_SECRET_KEY, { organizationId: server.organizationId, workspaceId }, String(row['sealed'])), WORKSPACE_KEY);
       assert.equal(row['updated_by_actor_id'], BOOTSTRAP_ACTOR_ID, 'who set it is recorded');
     } finally {
-      db.close();
+      await db.destroy();
     }
 
     await call(server, 'GET', '/v1/models', { headers: bearer(token) });

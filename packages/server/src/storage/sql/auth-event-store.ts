@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { AuthEvent, AuthOutcome } from '../../domain/types.ts';
 import type { AuthEventQuery, AuthEventStore, CursorPage } from '../ports.ts';
 import { olderThan, toPage } from './cursor.ts';
-import type { GroupCommitter } from './group-commit.ts';
+import { GroupCommit } from './group-commit.ts';
 import type { Database } from './schema.ts';
 
 type Row = Selectable<Database['auth_events']>;
@@ -18,14 +18,18 @@ export function eventToRow(event: AuthEvent): Row {
 }
 
 export class SqlAuthEventStore implements AuthEventStore {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly committer: GroupCommitter,
-  ) {}
+  /** Denials are group-committed like mints, so a flood of bad assertions shares commits too. */
+  private readonly commits: GroupCommit<AuthEvent, void>;
 
-  /** Denials are group-committed like mints, so a flood of bad assertions shares fsyncs too. */
-  async record(event: AuthEvent): Promise<void> {
-    await this.committer.run((tx) => tx.insertInto('auth_events').values(eventToRow(event)).execute());
+  constructor(private readonly db: Kysely<Database>) {
+    this.commits = new GroupCommit<AuthEvent, void>(async (events) => {
+      await this.db.insertInto('auth_events').values(events.map(eventToRow)).execute();
+      return events.map(() => undefined);
+    });
+  }
+
+  record(event: AuthEvent): Promise<void> {
+    return this.commits.submit(event);
   }
 
   async list(organizationId: string, q: AuthEventQuery): Promise<CursorPage<AuthEvent>> {

@@ -1,31 +1,27 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from './schema.ts';
-
-type Work<T> = (tx: Transaction<Database>) => Promise<T>;
-
-interface Pending {
-  work: Work<unknown>;
-  resolve: (value: unknown) => void;
+interface Pending<I, O> {
+  item: I;
+  resolve: (result: O) => void;
   reject: (err: unknown) => void;
 }
 
 const MAX_BATCH = 256;
 
 /**
- * Group commit for the exchange's hot-path writes. Writes queued while a commit is in flight
- * share the next transaction, so N concurrent exchanges cost one durable commit (one fsync on
- * SQLite) instead of N. Each caller's promise settles only after its transaction committed;
- * if the transaction fails, every write in it fails.
+ * Group commit for the exchange's hot-path writes. Items submitted while a batch is being
+ * written go into the next one, so N concurrent exchanges cost one durable commit (one fsync on
+ * SQLite, one round trip set on PostgreSQL) instead of N. A submitter's promise settles only
+ * after its batch committed; if the batch fails, every item in it fails.
  */
-export class GroupCommitter {
-  private queue: Pending[] = [];
+export class GroupCommit<I, O> {
+  private queue: Array<Pending<I, O>> = [];
   private flushing = false;
 
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `writeBatch` writes all items in one transaction and returns one result per item, in order. */
+  constructor(private readonly writeBatch: (items: I[]) => Promise<O[]>) {}
 
-  run<T>(work: Work<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work: work as Work<unknown>, resolve: resolve as (v: unknown) => void, reject });
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
         setImmediate(() => void this.flush());
@@ -37,14 +33,10 @@ export class GroupCommitter {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
-        const results = await this.db.transaction().execute(async (tx) => {
-          const out: unknown[] = [];
-          for (const item of batch) out.push(await item.work(tx));
-          return out;
-        });
-        batch.forEach((item, i) => item.resolve(results[i]));
+        const results = await this.writeBatch(batch.map((p) => p.item));
+        batch.forEach((p, i) => p.resolve(results[i] as O));
       } catch (err) {
-        for (const item of batch) item.reject(err);
+        for (const p of batch) p.reject(err);
       }
     }
     this.flushing = false;

@@ -59,6 +59,22 @@ export class SqlAdminCredentialStore implements AdminCredentialStore {
       .execute();
   }
 
+  async replaceForActor(tokenHash: string, credential: AdminCredential, createdAt: string): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .deleteFrom('admin_credentials')
+        .where('organization_id', '=', credential.organization_id)
+        .where('actor_id', '=', credential.actor_id)
+        .where('token_hash', '!=', tokenHash)
+        .execute();
+      await tx
+        .insertInto('admin_credentials')
+        .values({ token_hash: tokenHash, ...credential, created_at: createdAt })
+        .onConflict((oc) => oc.column('token_hash').doNothing())
+        .execute();
+    });
+  }
+
   async count(organizationId: string): Promise<number> {
     const row = await this.db
       .selectFrom('admin_credentials')
