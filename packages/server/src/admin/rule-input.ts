@@ -5,7 +5,7 @@ import { badRequest } from '../http/errors.ts';
 import { checkTenantPinning } from '../policy/shared-issuers.ts';
 import { RuleValidationError } from '../policy/rule-validation-error.ts';
 import { quote } from './memberships.ts';
-import { grantsOrgAdmin } from './scopes.ts';
+import { grantsOrgAdmin } from '../domain/scopes.ts';
 
 /** Rule fields (spec §1.6, §4.3–§4.5) and the reference checks a schema cannot make. */
 

@@ -1,14 +1,10 @@
+import { KNOWN_SCOPES, scopeList } from '../domain/scopes.ts';
 import { badRequest } from '../http/errors.ts';
 
-/** The OAuth scopes a rule may grant (spec §1.10); anything else is a typo we refuse to store. */
-export const KNOWN_SCOPES = ['workspace:developer', 'workspace:inference', 'workspace:manage_tunnels', 'org:admin'] as const;
+/** Anything outside KNOWN_SCOPES is a typo we refuse to store. */
 const KNOWN = new Set<string>(KNOWN_SCOPES);
 const WORKLOAD_MANAGEABLE = new Set<string>(['workspace:developer', 'workspace:inference']);
 const MAX_SCOPE_LENGTH = 256;
-
-export function scopeList(oauthScope: string): string[] {
-  return oauthScope.split(' ').filter((s) => s.length > 0);
-}
 
 /** Validates a space-separated scope string; returns it normalised (single spaces, no duplicates). */
 export function normalizeScope(raw: string): string {
@@ -24,8 +20,4 @@ export function normalizeScope(raw: string): string {
 
 export function isWorkloadManageable(oauthScope: string): boolean {
   return scopeList(oauthScope).every((s) => WORKLOAD_MANAGEABLE.has(s));
-}
-
-export function grantsOrgAdmin(oauthScope: string): boolean {
-  return scopeList(oauthScope).includes('org:admin');
 }

@@ -13,12 +13,15 @@ export type Caller =
   | { kind: 'console'; organizationId: string; actorId: string }
   | { kind: 'workload'; organizationId: string; actorId: string; scopes: string[]; workspaceId: string };
 
-export function bearerToken(request: FastifyRequest): string | null {
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerFromAuthorization(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
-  if (typeof header === 'string') {
-    const match = /^Bearer +(\S+)\s*$/i.exec(header);
-    return match?.[1] ?? null;
-  }
+  return typeof header === 'string' ? (/^Bearer +(\S+)\s*$/i.exec(header)?.[1] ?? null) : null;
+}
+
+/** The Admin API also takes the credential in `x-api-key`, as Anthropic admin keys are sent. */
+export function bearerToken(request: FastifyRequest): string | null {
+  if (typeof request.headers.authorization === 'string') return bearerFromAuthorization(request);
   const apiKey = request.headers['x-api-key'];
   return typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : null;
 }

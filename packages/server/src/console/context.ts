@@ -11,12 +11,6 @@ export interface ConsoleContext {
   api: AdminApi;
 }
 
-/** Shared by the page modules: the root app (to call the Admin API) and the server's deps. */
-export interface ConsoleEnv {
-  root: FastifyInstance;
-  deps: AppDeps;
-}
-
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the console's session hook; null outside the signed-in console scope. */

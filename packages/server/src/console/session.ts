@@ -51,8 +51,6 @@ export async function redeemLoginLink(stores: Stores, code: string, now: Date): 
 }
 
 export async function startSession(stores: Stores, who: { organizationId: string; actorId: string }, now: Date): Promise<SignedInSession> {
-  // Sign-ins are rare, so they sweep expired sessions and links instead of a timer.
-  await stores.consoleSessions.deleteExpired(now.toISOString());
   const id = newSecret(CONSOLE_SESSION_PREFIX);
   const session: ConsoleSession = {
     organization_id: who.organizationId,

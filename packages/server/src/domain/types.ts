@@ -5,12 +5,6 @@
 
 export type OrganizationRole = 'developer' | 'admin';
 export type WorkspaceRole = 'workspace_admin' | 'workspace_developer' | 'workspace_restricted_developer' | 'workspace_user';
-export const WORKSPACE_ROLES: readonly WorkspaceRole[] = ['workspace_admin', 'workspace_developer', 'workspace_restricted_developer', 'workspace_user'];
-
-export interface Actor {
-  /** `user_…` for console/bootstrap callers, `svac_…` for workload callers. */
-  id: string;
-}
 
 interface Audited {
   created_at: string;

@@ -1,3 +1,4 @@
+import { grantsOrgAdmin } from '../domain/scopes.ts';
 import type { Rule, ServiceAccount, Workspace } from '../domain/types.ts';
 import type { Stores } from '../storage/ports.ts';
 import { ExchangeDenied } from './deny-reasons.ts';
@@ -18,7 +19,7 @@ export async function resolveTarget(
   if (requested.serviceAccountId !== null && requested.serviceAccountId !== account.id) {
     throw new ExchangeDenied('service_account_mismatch', `requested ${requested.serviceAccountId}, rule targets ${account.id}`);
   }
-  if (scopesOf(rule).includes('org:admin') && account.organization_role !== 'admin') throw new ExchangeDenied('service_account_role');
+  if (grantsOrgAdmin(rule.oauth_scope) && account.organization_role !== 'admin') throw new ExchangeDenied('service_account_role');
 
   const workspace = await resolveWorkspace(rule, requested.workspaceId, stores);
   if (!workspace.is_default && !(await stores.memberships.get(account.id, workspace.id))) {
@@ -28,11 +29,11 @@ export async function resolveTarget(
 }
 
 async function resolveWorkspace(rule: Rule, requestedId: string | null, stores: Stores): Promise<Workspace> {
-  const defaultWorkspace = await stores.workspaces.getDefault(rule.organization_id);
   const enabled = (id: string) => rule.applies_to_all_workspaces || rule.workspace_ids.includes(id);
 
   if (requestedId !== null) {
-    const workspace = requestedId === 'default' ? defaultWorkspace : await stores.workspaces.get(rule.organization_id, requestedId);
+    const workspace =
+      requestedId === 'default' ? await stores.workspaces.getDefault(rule.organization_id) : await stores.workspaces.get(rule.organization_id, requestedId);
     if (!workspace || workspace.archived_at !== null) throw new ExchangeDenied('workspace_not_found', `workspace ${requestedId}`);
     if (!enabled(workspace.id)) throw new ExchangeDenied('workspace_not_enabled', `rule is not enabled for ${workspace.id}`);
     return workspace;
@@ -42,10 +43,7 @@ async function resolveWorkspace(rule: Rule, requestedId: string | null, stores: 
     if (!only || only.archived_at !== null) throw new ExchangeDenied('workspace_not_found', 'the only enabled workspace is archived');
     return only;
   }
+  const defaultWorkspace = await stores.workspaces.getDefault(rule.organization_id);
   if (enabled(defaultWorkspace.id)) return defaultWorkspace;
   throw new ExchangeDenied('workspace_id_required');
-}
-
-export function scopesOf(rule: Pick<Rule, 'oauth_scope'>): string[] {
-  return rule.oauth_scope.split(' ').filter((s) => s.length > 0);
 }

@@ -1,4 +1,5 @@
 import { newId } from '../domain/ids.ts';
+import { scopeList } from '../domain/scopes.ts';
 import type { AuthEvent, Rule } from '../domain/types.ts';
 import { unauthorized } from '../http/errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -7,7 +8,7 @@ import { newAccessToken, tokenLifetimeSeconds } from '../tokens/mint-token.ts';
 import type { KeyResolver } from '../trust/key-resolver.ts';
 import { ExchangeDenied, type DenyReason } from './deny-reasons.ts';
 import type { ExchangeRequest } from './parse-request.ts';
-import { resolveTarget, scopesOf } from './resolve-target.ts';
+import { resolveTarget } from './resolve-target.ts';
 import { CLOCK_LEEWAY_SECONDS, verifyAssertion, type VerifiedAssertion } from './verify-assertion.ts';
 
 /** The rule's match block, compiled once per rule version (see policy/). */
@@ -51,14 +52,16 @@ export async function runExchange(req: ExchangeRequest, ctx: ExchangeContext, de
   // Unknown rule and rule-of-another-org are indistinguishable, and leave no event (no org to file it under).
   if (!rule || rule.organization_id !== req.organizationId) throw authenticationFailed();
 
-  const event = startEvent(rule, req, ctx, deps.now());
+  // One clock reading for the whole exchange: time checks, token lifetime and the event agree.
+  const now = deps.now();
+  const event = startEvent(rule, req, ctx, now);
   try {
     if (rule.archived_at !== null) throw new ExchangeDenied('rule_archived');
     const issuer = await stores.issuers.get(rule.organization_id, rule.issuer_id);
     if (!issuer || issuer.archived_at !== null) throw new ExchangeDenied('issuer_archived');
     event.issuer_id = issuer.id;
 
-    const nowSeconds = Math.floor(deps.now().getTime() / 1000);
+    const nowSeconds = Math.floor(now.getTime() / 1000);
     const token = await verifyAssertion(req.assertion, issuer, deps.keys, nowSeconds);
     recordVerified(event, token);
 
@@ -70,7 +73,7 @@ export async function runExchange(req: ExchangeRequest, ctx: ExchangeContext, de
     event.workspace_id = target.workspace.id;
 
     const lifetime = tokenLifetimeSeconds(rule.token_lifetime_seconds, token.exp, nowSeconds);
-    const minted = newAccessToken(deps.now(), lifetime);
+    const minted = newAccessToken(now, lifetime);
     event.outcome = 'success';
     const recorded = await stores.ledger.recordMint({
       replay:
@@ -82,7 +85,7 @@ export async function runExchange(req: ExchangeRequest, ctx: ExchangeContext, de
         organization_id: rule.organization_id,
         workspace_id: target.workspace.id,
         service_account_id: target.serviceAccount.id,
-        scopes: scopesOf(rule),
+        scopes: scopeList(rule.oauth_scope),
         rule_id: rule.id,
         issuer_id: issuer.id,
         subject: token.subject,

@@ -1,11 +1,10 @@
 import type { FastifyRequest } from 'fastify';
+import { bearerFromAuthorization } from '../auth/caller.ts';
 import type { AccessTokenGrant } from '../domain/types.ts';
 import { forbidden, unauthorized } from '../http/errors.ts';
 import type { Stores } from '../storage/ports.ts';
 import { verifyAccessToken } from '../tokens/verify-bearer.ts';
 import { scopeAllows, type RequiredScope } from './forwarded-paths.ts';
-
-const BEARER = /^Bearer +(\S+)\s*$/i;
 
 /**
  * The gateway accepts exactly one credential: a minted token as `Authorization: Bearer`
@@ -14,9 +13,8 @@ const BEARER = /^Bearer +(\S+)\s*$/i;
  * its next request. Every failure has the same text: the reason is no business of the caller.
  */
 export async function authenticateGatewayCall(stores: Stores, request: FastifyRequest, now: Date): Promise<AccessTokenGrant> {
-  const header = request.headers.authorization;
-  const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
-  if (token === undefined) {
+  const token = bearerFromAuthorization(request);
+  if (token === null) {
     throw unauthorized('Missing credentials: send a token minted by POST /v1/oauth/token as "Authorization: Bearer <token>".');
   }
   const check = await verifyAccessToken(stores, token, now);

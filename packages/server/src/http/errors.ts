@@ -30,6 +30,5 @@ export class HttpError extends Error {
 export const badRequest = (message: string, errorCode?: string) => new HttpError(400, 'invalid_request_error', message, errorCode);
 export const notFound = (message: string) => new HttpError(404, 'not_found_error', message);
 export const forbidden = (message: string) => new HttpError(403, 'permission_error', message);
-export const conflict = (message: string) => new HttpError(409, 'conflict_error', message);
 export const unauthorized = (message: string) => new HttpError(401, 'authentication_error', message);
 export const unavailable = (message: string) => new HttpError(503, 'service_unavailable_error', message);

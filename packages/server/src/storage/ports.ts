@@ -222,7 +222,6 @@ export interface ConsoleSessionStore {
   /** Atomically removes and returns it: a login link works once, even under concurrent use. */
   take(idHash: string): Promise<ConsoleSession | null>;
   delete(idHash: string): Promise<void>;
-  deleteExpired(now: string): Promise<number>;
 }
 
 export interface Stores {

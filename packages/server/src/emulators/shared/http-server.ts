@@ -64,15 +64,6 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
-export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, {
-    'content-type': 'text/plain; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
-
 /** Parses the request target against the server's own origin; the host header is not trusted. */
 export function requestUrl(req: IncomingMessage): URL {
   return new URL(req.url ?? '/', 'http://emulator.invalid');

@@ -33,9 +33,4 @@ export class SqlConsoleSessionStore implements ConsoleSessionStore {
   async delete(idHash: string): Promise<void> {
     await this.db.deleteFrom('console_sessions').where('id_hash', '=', idHash).execute();
   }
-
-  async deleteExpired(now: string): Promise<number> {
-    const res = await this.db.deleteFrom('console_sessions').where('expires_at', '<', now).executeTakeFirst();
-    return Number(res.numDeletedRows);
-  }
 }

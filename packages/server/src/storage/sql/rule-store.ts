@@ -99,7 +99,13 @@ export class SqlRuleStore implements RuleStore {
   }
 
   async countLive(where: Where): Promise<number> {
-    return (await this.listLive(where)).length;
+    let query = this.db
+      .selectFrom('federation_rules')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('archived_at', 'is', null);
+    if (where.issuerId !== undefined) query = query.where('issuer_id', '=', where.issuerId);
+    if (where.targetServiceAccountId !== undefined) query = query.where('target_service_account_id', '=', where.targetServiceAccountId);
+    return Number((await query.executeTakeFirstOrThrow()).n);
   }
 
   async listLive(where: Where): Promise<Rule[]> {
