@@ -54,7 +54,14 @@ export async function measureStages(r: Reporter): Promise<void> {
       jwks_polling_disabled_at: null,
       poll_status: null,
     };
-    const account: ServiceAccount = { ...audited, id: newId('serviceAccount'), organization_id: organization.id, name: 'stages', description: null, organization_role: 'developer' };
+    const account: ServiceAccount = {
+      ...audited,
+      id: newId('serviceAccount'),
+      organization_id: organization.id,
+      name: 'stages',
+      description: null,
+      organization_role: 'developer',
+    };
     const rule: Rule = {
       ...audited,
       id: newId('rule'),
@@ -75,8 +82,15 @@ export async function measureStages(r: Reporter): Promise<void> {
     const keys = new IssuerKeyCache({ policy: new OutboundPolicy([]) });
     const matching = new RuleMatcherCache({ defaultAudiences: [AUDIENCE] });
     const t = Math.floor(Date.now() / 1000);
-    const [assertion] = await presign(1, () => jwt({ iss: ISSUER_URL, sub: 'bench-workload', aud: AUDIENCE, iat: t, exp: t + 900, jti: 'j' }, privateKey, { alg: 'ES256', kid: 'k1' }));
-    const body = { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: assertion!, federation_rule_id: rule.id, organization_id: organization.id };
+    const [assertion] = await presign(1, () =>
+      jwt({ iss: ISSUER_URL, sub: 'bench-workload', aud: AUDIENCE, iat: t, exp: t + 900, jti: 'j' }, privateKey, { alg: 'ES256', kid: 'k1' }),
+    );
+    const body = {
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion: assertion!,
+      federation_rule_id: rule.id,
+      organization_id: organization.id,
+    };
     const bodyText = JSON.stringify(body);
     const claims = (await verifyAssertion(assertion!, issuer, keys, t)).claims;
     const event = (i: number): AuthEvent => ({
@@ -103,14 +117,27 @@ export async function measureStages(r: Reporter): Promise<void> {
       return stores.ledger.recordMint({
         replay: { issuerId: issuer.id, jti: `stage-${i}-${Math.random()}`, expiresAt: new Date(Date.now() + 900_000).toISOString() },
         tokenHash: token.tokenHash,
-        grant: { organization_id: organization.id, workspace_id: 'w', service_account_id: account.id, scopes: ['workspace:inference'], rule_id: rule.id, issuer_id: issuer.id, subject: 's', created_at: token.createdAt, expires_at: token.expiresAt },
+        grant: {
+          organization_id: organization.id,
+          workspace_id: 'w',
+          service_account_id: account.id,
+          scopes: ['workspace:inference'],
+          rule_id: rule.id,
+          issuer_id: issuer.id,
+          subject: 's',
+          created_at: token.createdAt,
+          expires_at: token.expiresAt,
+        },
         event: event(i),
       });
     };
 
     const rows: Array<[string, number]> = [
       ['parse: JSON body + request shape', await perCall(ms, () => parseExchangeRequest(JSON.parse(bodyText)))],
-      ['store reads: rule + issuer', await perCall(ms, async () => [await stores.rules.getById(rule.id), await stores.issuers.get(organization.id, issuer.id)])],
+      [
+        'store reads: rule + issuer',
+        await perCall(ms, async () => [await stores.rules.getById(rule.id), await stores.issuers.get(organization.id, issuer.id)]),
+      ],
       ['verify: ES256 signature + claims (key cached)', await perCall(ms, () => verifyAssertion(assertion!, issuer, keys, t))],
       ['policy: audience + subject prefix', await perCall(ms, () => matching.check(rule, claims))],
       ['target: service account + workspace', await perCall(ms, () => resolveTarget(rule, { serviceAccountId: null, workspaceId: null }, stores))],
