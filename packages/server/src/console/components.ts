@@ -24,11 +24,12 @@ function wrap(options: ControlOptions, control: (attrs: { id: string; describedB
   const warning = options.warning ?? null;
   const describedBy = [options.hint ? `${id}-hint` : '', error ? `${id}-error` : '', warning ? `${id}-warning` : ''].filter(Boolean).join(' ');
   return html`<div class="field${error ? ' has-error' : ''}${warning ? ' has-warning' : ''}">
-    <label for="${id}">${options.label}${options.required ? '' : html` <span class="optional">(optional)</span>`}</label>
-    ${control({ id, describedBy, invalid: error !== null })} ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ''}
-    ${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : ''}
-    ${warning ? html`<p class="field-warning" id="${id}-warning">${warning}</p>` : ''}
-  </div>`;
+  <label for="${id}">${options.label}${options.required ? '' : html` <span class="optional">(optional)</span>`}</label>
+  ${control({ id, describedBy, invalid: error !== null })}
+  ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ''}
+  ${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : ''}
+  ${warning ? html`<p class="field-warning" id="${id}-warning">${warning}</p>` : ''}
+</div>`;
 }
 
 function describedBy(ids: string, invalid: boolean): SafeHtml {
@@ -41,15 +42,7 @@ export function textInput(
   return wrap(
     options,
     (a) =>
-      html`<input
-        id="${a.id}"
-        name="${options.name}"
-        type="${options.type ?? 'text'}"
-        value="${options.value}"
-        ${options.placeholder ? html` placeholder="${options.placeholder}"` : ''}${options.required ? html` required` : ''}
-        autocomplete="${options.autocomplete ?? 'off'}"
-        ${options.maxLength ? html` maxlength="${options.maxLength}"` : ''}${describedBy(a.describedBy, a.invalid)}
-      />`,
+      html`<input id="${a.id}" name="${options.name}" type="${options.type ?? 'text'}" value="${options.value}"${options.placeholder ? html` placeholder="${options.placeholder}"` : ''}${options.required ? html` required` : ''} autocomplete="${options.autocomplete ?? 'off'}"${options.maxLength ? html` maxlength="${options.maxLength}"` : ''}${describedBy(a.describedBy, a.invalid)}>`,
   );
 }
 
@@ -57,13 +50,7 @@ export function textArea(options: ControlOptions & { value: string; rows?: numbe
   return wrap(
     options,
     (a) =>
-      html`<textarea
-        id="${a.id}"
-        name="${options.name}"
-        rows="${options.rows ?? 4}"
-        ${options.code ? html` class="code" spellcheck="false"` : ''}${options.placeholder ? html` placeholder="${options.placeholder}"` : ''}${options.required ? html` required` : ''}${describedBy(a.describedBy, a.invalid)}${options.extra ?? ''}
-      >
-${options.value}</textarea>`,
+      html`<textarea id="${a.id}" name="${options.name}" rows="${options.rows ?? 4}"${options.code ? html` class="code" spellcheck="false"` : ''}${options.placeholder ? html` placeholder="${options.placeholder}"` : ''}${options.required ? html` required` : ''}${describedBy(a.describedBy, a.invalid)}${options.extra ?? ''}>${options.value}</textarea>`,
   );
 }
 
@@ -75,11 +62,10 @@ export interface Choice {
 export function select(options: ControlOptions & { value: string; choices: readonly Choice[]; placeholder?: string }): SafeHtml {
   return wrap(
     options,
-    (a) =>
-      html`<select id="${a.id}" name="${options.name}" ${options.required ? html` required` : ''}${describedBy(a.describedBy, a.invalid)}>
-        ${options.placeholder !== undefined ? html`<option value="">${options.placeholder}</option>` : ''}
-        ${options.choices.map((choice) => html`<option value="${choice.value}" ${choice.value === options.value ? html` selected` : ''}>${choice.label}</option>`)}
-      </select>`,
+    (a) => html`<select id="${a.id}" name="${options.name}"${options.required ? html` required` : ''}${describedBy(a.describedBy, a.invalid)}>
+  ${options.placeholder !== undefined ? html`<option value="">${options.placeholder}</option>` : ''}
+  ${options.choices.map((choice) => html`<option value="${choice.value}"${choice.value === options.value ? html` selected` : ''}>${choice.label}</option>`)}
+</select>`,
   );
 }
 
@@ -87,17 +73,12 @@ export function checkbox(options: { name: string; label: string; checked: boolea
   const id = controlId(options.name);
   const error = options.errors.for(options.name);
   return html`<div class="field checkbox${error ? ' has-error' : ''}">
-    <input type="hidden" name="${options.name}" value="false" />
-    <input
-      id="${id}"
-      type="checkbox"
-      name="${options.name}"
-      value="true"
-      ${options.checked ? html` checked` : ''}${describedBy([options.hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' '), error !== null)}
-    />
-    <label for="${id}">${options.label}</label>
-    ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ''} ${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : ''}
-  </div>`;
+  <input type="hidden" name="${options.name}" value="false">
+  <input id="${id}" type="checkbox" name="${options.name}" value="true"${options.checked ? html` checked` : ''}${describedBy([options.hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' '), error !== null)}>
+  <label for="${id}">${options.label}</label>
+  ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ''}
+  ${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : ''}
+</div>`;
 }
 
 /** A POST form with its CSRF field and, at the top, the errors no field claimed. */
@@ -106,11 +87,12 @@ export function postForm(
   body: SafeHtml,
 ): SafeHtml {
   const general = options.errors.generalMessages;
-  return html`<form method="post" action="${options.action}" class="form ${options.className ?? ''}" ${options.id ? html` id="${options.id}"` : ''} novalidate>
-    <input type="hidden" name="_csrf" value="${options.csrfToken}" />
-    ${general.length > 0 ? html`<div class="alert error" role="alert">${general.map((message) => html`<p>${message}</p>`)}</div>` : ''} ${body}
-    <div class="form-actions"><button type="submit" class="button primary">${options.submitLabel}</button></div>
-  </form>`;
+  return html`<form method="post" action="${options.action}" class="form ${options.className ?? ''}"${options.id ? html` id="${options.id}"` : ''} novalidate>
+  <input type="hidden" name="_csrf" value="${options.csrfToken}">
+  ${general.length > 0 ? html`<div class="alert error" role="alert">${general.map((message) => html`<p>${message}</p>`)}</div>` : ''}
+  ${body}
+  <div class="form-actions"><button type="submit" class="button primary">${options.submitLabel}</button></div>
+</form>`;
 }
 
 /** A one-button POST form (remove, re-enable, sign out). */
@@ -122,10 +104,10 @@ export function actionButton(options: {
   hidden?: Record<string, string>;
 }): SafeHtml {
   return html`<form method="post" action="${options.action}" class="inline-form">
-    <input type="hidden" name="_csrf" value="${options.csrfToken}" />
-    ${Object.entries(options.hidden ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}" />`)}
-    <button type="submit" class="button ${options.variant ?? 'subtle'}">${options.label}</button>
-  </form>`;
+  <input type="hidden" name="_csrf" value="${options.csrfToken}">
+  ${Object.entries(options.hidden ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+  <button type="submit" class="button ${options.variant ?? 'subtle'}">${options.label}</button>
+</form>`;
 }
 
 export function linkButton(href: string, label: string, variant: 'primary' | 'subtle' | 'danger' = 'primary'): SafeHtml {
@@ -134,33 +116,15 @@ export function linkButton(href: string, label: string, variant: 'primary' | 'su
 
 /** What an empty list means and the one thing to do next. */
 export function emptyState(title: string, text: HtmlValue, action?: SafeHtml): SafeHtml {
-  return html`<div class="empty-state">
-    <h2>${title}</h2>
-    <p>${text}</p>
-    ${action ?? ''}
-  </div>`;
+  return html`<div class="empty-state"><h2>${title}</h2><p>${text}</p>${action ?? ''}</div>`;
 }
 
 export function table(headers: readonly string[], rows: readonly SafeHtml[], caption?: string): SafeHtml {
-  return html`<div class="table-wrap">
-    <table>
-      ${
-        caption
-          ? html`<caption class="visually-hidden">
-              ${caption}
-            </caption>`
-          : ''
-      }
-      <thead>
-        <tr>
-          ${headers.map((h) => html`<th scope="col">${h}</th>`)}
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-  </div>`;
+  return html`<div class="table-wrap"><table>
+  ${caption ? html`<caption class="visually-hidden">${caption}</caption>` : ''}
+  <thead><tr>${headers.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
+  <tbody>${rows}</tbody>
+</table></div>`;
 }
 
 export function badge(text: string, tone: 'ok' | 'bad' | 'warn' | 'muted' | 'info'): SafeHtml {
@@ -168,13 +132,10 @@ export function badge(text: string, tone: 'ok' | 'bad' | 'warn' | 'muted' | 'inf
 }
 
 export function section(title: string, content: SafeHtml, options: { id?: string; actions?: SafeHtml } = {}): SafeHtml {
-  return html`<section class="card" ${options.id ? html` id="${options.id}"` : ''}>
-    <div class="card-title">
-      <h2>${title}</h2>
-      ${options.actions ?? ''}
-    </div>
-    ${content}
-  </section>`;
+  return html`<section class="card"${options.id ? html` id="${options.id}"` : ''}>
+  <div class="card-title"><h2>${title}</h2>${options.actions ?? ''}</div>
+  ${content}
+</section>`;
 }
 
 /** Fixed notices after a redirect (`?notice=created`): the query picks one, never supplies text. */
@@ -202,13 +163,7 @@ export function timestamp(iso: string | null | undefined): SafeHtml {
 }
 
 export function definitionList(items: ReadonlyArray<[string, HtmlValue]>): SafeHtml {
-  return html`<dl class="facts">
-    ${items.map(
-      ([term, value]) =>
-        html`<dt>${term}</dt>
-          <dd>${value}</dd>`,
-    )}
-  </dl>`;
+  return html`<dl class="facts">${items.map(([term, value]) => html`<dt>${term}</dt><dd>${value}</dd>`)}</dl>`;
 }
 
 export function code(text: string): SafeHtml {

@@ -7,11 +7,7 @@ import { bareLayout } from './layout.ts';
 export function errorPage(title: string, message: string): SafeHtml {
   return bareLayout(
     title,
-    html`<div class="card sign-in">
-      <h1>${title}</h1>
-      <p>${message}</p>
-      <p><a class="button primary" href="/console">Back to the console</a></p>
-    </div>`,
+    html`<div class="card sign-in"><h1>${title}</h1><p>${message}</p><p><a class="button primary" href="/console">Back to the console</a></p></div>`,
   );
 }
 

@@ -19,14 +19,14 @@ const HTMX_CONFIG = '{"includeIndicatorStyles":false,"allowEval":false,"allowScr
 
 function head(title: string): SafeHtml {
   return html`<head>
-    <meta charset="utf-8" />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <meta name="htmx-config" content="${HTMX_CONFIG}" />
-    <title>${title} · OpenWIF console</title>
-    <link rel="icon" href="/console/assets/favicon.svg" type="image/svg+xml" />
-    <link rel="stylesheet" href="/console/assets/console.css" />
-    <script src="/console/assets/htmx.min.js" defer></script>
-  </head>`;
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="htmx-config" content="${HTMX_CONFIG}">
+<title>${title} · OpenWIF console</title>
+<link rel="icon" href="/console/assets/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/console/assets/console.css">
+<script src="/console/assets/htmx.min.js" defer></script>
+</head>`;
 }
 
 export interface PageOptions {
@@ -45,47 +45,48 @@ export interface PageOptions {
 export function page(ctx: ConsoleContext, options: PageOptions, content: SafeHtml): SafeHtml {
   const csrfHeaders = JSON.stringify({ 'x-csrf-token': ctx.csrfToken });
   return html`<!doctype html>
-    <html lang="en">
-      ${head(options.title)}
-      <body hx-headers="${csrfHeaders}">
-        <a class="skip-link" href="#main">Skip to content</a>
-        <header class="topbar">
-          <a class="brand" href="/console"><span class="brand-mark" aria-hidden="true"></span>OpenWIF</a>
-          <span class="org" title="Organization">${options.organizationName}</span>
-          <form class="signout" method="post" action="/console/logout">
-            <input type="hidden" name="_csrf" value="${ctx.csrfToken}" />
-            <button type="submit" class="button subtle">Sign out</button>
-          </form>
-        </header>
-        <div class="shell">
-          <nav class="sidebar" aria-label="Console sections">
-            <ul>
-              ${NAV.map((item) => html`<li><a href="${item.href}" ${item.section === options.section ? html` aria-current="page"` : ''}>${item.label}</a></li>`)}
-            </ul>
-          </nav>
-          <main id="main" tabindex="-1">
-            ${options.back ? html`<p class="back"><a href="${options.back.href}">← ${options.back.label}</a></p>` : ''}
-            <div class="page-title">
-              <h1>${options.title}</h1>
-              ${options.actions ?? ''}
-            </div>
-            ${options.lead ? html`<p class="lead">${options.lead}</p>` : ''} ${content}
-          </main>
-        </div>
-      </body>
-    </html>`;
+<html lang="en">
+${head(options.title)}
+<body hx-headers="${csrfHeaders}">
+<a class="skip-link" href="#main">Skip to content</a>
+<header class="topbar">
+  <a class="brand" href="/console"><span class="brand-mark" aria-hidden="true"></span>OpenWIF</a>
+  <span class="org" title="Organization">${options.organizationName}</span>
+  <form class="signout" method="post" action="/console/logout">
+    <input type="hidden" name="_csrf" value="${ctx.csrfToken}">
+    <button type="submit" class="button subtle">Sign out</button>
+  </form>
+</header>
+<div class="shell">
+  <nav class="sidebar" aria-label="Console sections">
+    <ul>
+      ${NAV.map((item) => html`<li><a href="${item.href}"${item.section === options.section ? html` aria-current="page"` : ''}>${item.label}</a></li>`)}
+    </ul>
+  </nav>
+  <main id="main" tabindex="-1">
+    ${options.back ? html`<p class="back"><a href="${options.back.href}">← ${options.back.label}</a></p>` : ''}
+    <div class="page-title">
+      <h1>${options.title}</h1>
+      ${options.actions ?? ''}
+    </div>
+    ${options.lead ? html`<p class="lead">${options.lead}</p>` : ''}
+    ${content}
+  </main>
+</div>
+</body>
+</html>`;
 }
 
 /** Pages outside a session (sign-in, errors before sign-in): no navigation. */
 export function bareLayout(title: string, content: SafeHtml): SafeHtml {
   return html`<!doctype html>
-    <html lang="en">
-      ${head(title)}
-      <body class="bare">
-        <main id="main" class="bare-main">
-          <p class="brand brand-large"><span class="brand-mark" aria-hidden="true"></span>OpenWIF</p>
-          ${content}
-        </main>
-      </body>
-    </html>`;
+<html lang="en">
+${head(title)}
+<body class="bare">
+<main id="main" class="bare-main">
+  <p class="brand brand-large"><span class="brand-mark" aria-hidden="true"></span>OpenWIF</p>
+  ${content}
+</main>
+</body>
+</html>`;
 }

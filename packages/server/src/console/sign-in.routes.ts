@@ -43,29 +43,20 @@ function signInPage(options: { csrf: string; error?: string; next: string; signe
   return bareLayout(
     'Sign in',
     html`<div class="card sign-in">
-      <h1>Sign in to the console</h1>
-      ${options.signedOut ? html`<div class="alert ok" role="status">You are signed out.</div>` : ''}
-      ${options.error ? html`<div class="alert error" role="alert" id="sign-in-error">${options.error}</div>` : ''}
-      <form method="post" action="/console/login" class="form" novalidate>
-        <input type="hidden" name="_csrf" value="${options.csrf}" />
-        <input type="hidden" name="next" value="${options.next}" />
-        <div class="field">
-          <label for="token">Admin token</label>
-          <input
-            id="token"
-            name="token"
-            type="password"
-            autocomplete="off"
-            required${options.error ? html` aria-invalid="true" aria-describedby="sign-in-error token-hint"` : html` aria-describedby="token-hint"`}
-          />
-          <p class="hint" id="token-hint">
-            The server's admin token (<code>owif-admin-…</code>, printed at first start or set with OPENWIF_ADMIN_TOKEN), or an access token with the org:admin
-            scope. <code>openwif dev</code> prints a one-time sign-in link instead.
-          </p>
-        </div>
-        <div class="form-actions"><button type="submit" class="button primary">Sign in</button></div>
-      </form>
-    </div>`,
+  <h1>Sign in to the console</h1>
+  ${options.signedOut ? html`<div class="alert ok" role="status">You are signed out.</div>` : ''}
+  ${options.error ? html`<div class="alert error" role="alert" id="sign-in-error">${options.error}</div>` : ''}
+  <form method="post" action="/console/login" class="form" novalidate>
+    <input type="hidden" name="_csrf" value="${options.csrf}">
+    <input type="hidden" name="next" value="${options.next}">
+    <div class="field">
+      <label for="token">Admin token</label>
+      <input id="token" name="token" type="password" autocomplete="off" required${options.error ? html` aria-invalid="true" aria-describedby="sign-in-error token-hint"` : html` aria-describedby="token-hint"`}>
+      <p class="hint" id="token-hint">The server's admin token (<code>owif-admin-…</code>, printed at first start or set with OPENWIF_ADMIN_TOKEN), or an access token with the org:admin scope. <code>openwif dev</code> prints a one-time sign-in link instead.</p>
+    </div>
+    <div class="form-actions"><button type="submit" class="button primary">Sign in</button></div>
+  </form>
+</div>`,
   );
 }
 

@@ -127,7 +127,8 @@ describe('rule test near-miss hints', () => {
 
   test('hints never echo control characters from the token', async () => {
     const rule = await ruleFor({ claims: { env: 'prod' } });
-    const step = await failing(rule, { claims: { sub: 's', aud: DEFAULT_AUDIENCE, env: 'Pro\u0000d\nX' } }, 'claims');
+    // NUL itself never gets this far: request bodies carrying it are refused with 400.
+    const step = await failing(rule, { claims: { sub: 's', aud: DEFAULT_AUDIENCE, env: 'Pro\u0001d\u001b[31m\nX' } }, 'claims');
     assert.doesNotMatch(step.hint!, /[\u0000-\u001f]/);
   });
 });

@@ -19,13 +19,13 @@ export function confirmArchive(
     reply,
     { title: `Archive ${options.what} ${options.name}?`, section: options.section, back: { href: options.cancelHref, label: 'Cancel' } },
     html`<div class="card confirm">
-      ${options.error ? html`<div class="alert error" role="alert">${options.error}</div>` : ''}
-      <p>${options.consequences}</p>
-      <p><strong>Archiving cannot be undone.</strong></p>
-      <div class="form-actions">
-        ${actionButton({ action: options.action, csrfToken: ctx.csrfToken, label: `Archive ${options.what}`, variant: 'danger' })}
-        <a class="button subtle" href="${options.cancelHref}">Cancel</a>
-      </div>
-    </div>`,
+  ${options.error ? html`<div class="alert error" role="alert">${options.error}</div>` : ''}
+  <p>${options.consequences}</p>
+  <p><strong>Archiving cannot be undone.</strong></p>
+  <div class="form-actions">
+    ${actionButton({ action: options.action, csrfToken: ctx.csrfToken, label: `Archive ${options.what}`, variant: 'danger' })}
+    <a class="button subtle" href="${options.cancelHref}">Cancel</a>
+  </div>
+</div>`,
   );
 }

@@ -115,9 +115,9 @@ export function issuerBody(values: IssuerFormValues): { body: Record<string, unk
 
 function jwksChoice(value: IssuerFormValues['jwks_type'], current: IssuerFormValues['jwks_type'], label: string, hint: string) {
   return html`<div class="choice">
-    <input type="radio" id="jwks-type-${value}" name="jwks.type" value="${value}" ${value === current ? html` checked` : ''} />
-    <label for="jwks-type-${value}"><strong>${label}</strong> <span class="hint">${hint}</span></label>
-  </div>`;
+  <input type="radio" id="jwks-type-${value}" name="jwks.type" value="${value}"${value === current ? html` checked` : ''}>
+  <label for="jwks-type-${value}"><strong>${label}</strong> <span class="hint">${hint}</span></label>
+</div>`;
 }
 
 export function issuerForm(ctx: ConsoleContext, options: { action: string; values: IssuerFormValues; errors: FormErrors; submitLabel: string }) {
@@ -125,25 +125,27 @@ export function issuerForm(ctx: ConsoleContext, options: { action: string; value
   return postForm(
     { action: options.action, csrfToken: ctx.csrfToken, errors, submitLabel: options.submitLabel, className: 'issuer-form' },
     html`${textInput({ name: 'name', label: 'Name', value: values.name, errors, required: true, hint: 'Lowercase letters, digits and dashes, e.g. "github-actions".' })}
-      ${textInput({ name: 'issuer_url', label: 'Issuer URL', value: values.issuer_url, errors, required: true, type: 'url', hint: 'Exactly the iss claim of the tokens, byte for byte (e.g. https://token.actions.githubusercontent.com).' })}
-      <fieldset class="field${errors.for('jwks.type') || errors.for('jwks') ? ' has-error' : ''}">
-        <legend>Where the signing keys come from</legend>
-        ${jwksChoice('discovery', values.jwks_type, 'OIDC discovery', 'read jwks_uri from the issuer’s /.well-known/openid-configuration')}
-        ${jwksChoice('explicit_url', values.jwks_type, 'JWKS URL', 'fetch keys from a URL you give')}
-        ${jwksChoice('inline', values.jwks_type, 'Inline keys', 'paste the public keys; nothing is fetched')}
-        ${errors.for('jwks.type') || errors.for('jwks') ? html`<p class="field-error">${errors.for('jwks.type') ?? errors.for('jwks')}</p>` : ''}
-      </fieldset>
-      <div class="jwks-mode jwks-discovery">
-        ${textInput({ name: 'jwks.discovery_base', label: 'Discovery base URL', value: values.discovery_base, errors, type: 'url', hint: 'Only when discovery is served somewhere other than the issuer URL (e.g. a cluster-internal API server).' })}
-      </div>
-      <div class="jwks-mode jwks-explicit_url">${textInput({ name: 'jwks.url', label: 'JWKS URL', value: values.url, errors, type: 'url' })}</div>
-      <div class="jwks-mode jwks-discovery jwks-explicit_url">
-        ${textArea({ name: 'jwks.ca_cert_pem', label: 'Private CA certificate (PEM)', value: values.ca_cert_pem, errors, rows: 3, code: true, hint: 'Only for key hosts whose TLS certificate is not publicly trusted.' })}
-      </div>
-      <div class="jwks-mode jwks-inline">
-        ${textArea({ name: 'jwks.keys', label: 'Public keys (JSON array of JWKs)', value: values.keys, errors, rows: 6, code: true })}
-      </div>
-      ${checkbox({ name: 'check_jti', label: 'Refuse replayed tokens (check jti)', checked: values.check_jti, errors, hint: 'Each token can be exchanged once. Turn off only for issuers that send no jti.' })}
-      ${textInput({ name: 'max_jwt_lifetime_seconds', label: 'Longest accepted token lifetime (seconds)', value: values.max_jwt_lifetime_seconds, errors, type: 'number', hint: 'exp − iat of incoming tokens may not exceed this.' })}`,
+${textInput({ name: 'issuer_url', label: 'Issuer URL', value: values.issuer_url, errors, required: true, type: 'url', hint: 'Exactly the iss claim of the tokens, byte for byte (e.g. https://token.actions.githubusercontent.com).' })}
+<fieldset class="field${errors.for('jwks.type') || errors.for('jwks') ? ' has-error' : ''}">
+  <legend>Where the signing keys come from</legend>
+  ${jwksChoice('discovery', values.jwks_type, 'OIDC discovery', 'read jwks_uri from the issuer’s /.well-known/openid-configuration')}
+  ${jwksChoice('explicit_url', values.jwks_type, 'JWKS URL', 'fetch keys from a URL you give')}
+  ${jwksChoice('inline', values.jwks_type, 'Inline keys', 'paste the public keys; nothing is fetched')}
+  ${errors.for('jwks.type') || errors.for('jwks') ? html`<p class="field-error">${errors.for('jwks.type') ?? errors.for('jwks')}</p>` : ''}
+</fieldset>
+<div class="jwks-mode jwks-discovery">
+  ${textInput({ name: 'jwks.discovery_base', label: 'Discovery base URL', value: values.discovery_base, errors, type: 'url', hint: 'Only when discovery is served somewhere other than the issuer URL (e.g. a cluster-internal API server).' })}
+</div>
+<div class="jwks-mode jwks-explicit_url">
+  ${textInput({ name: 'jwks.url', label: 'JWKS URL', value: values.url, errors, type: 'url' })}
+</div>
+<div class="jwks-mode jwks-discovery jwks-explicit_url">
+  ${textArea({ name: 'jwks.ca_cert_pem', label: 'Private CA certificate (PEM)', value: values.ca_cert_pem, errors, rows: 3, code: true, hint: 'Only for key hosts whose TLS certificate is not publicly trusted.' })}
+</div>
+<div class="jwks-mode jwks-inline">
+  ${textArea({ name: 'jwks.keys', label: 'Public keys (JSON array of JWKs)', value: values.keys, errors, rows: 6, code: true })}
+</div>
+${checkbox({ name: 'check_jti', label: 'Refuse replayed tokens (check jti)', checked: values.check_jti, errors, hint: 'Each token can be exchanged once. Turn off only for issuers that send no jti.' })}
+${textInput({ name: 'max_jwt_lifetime_seconds', label: 'Longest accepted token lifetime (seconds)', value: values.max_jwt_lifetime_seconds, errors, type: 'number', hint: 'exp − iat of incoming tokens may not exceed this.' })}`,
   );
 }

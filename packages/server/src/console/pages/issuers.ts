@@ -33,48 +33,42 @@ function pollPanel(ctx: ConsoleContext, issuer: IssuerWire): SafeHtml {
   const status = issuer.poll_status;
   const paused = issuer.jwks_polling_disabled_at !== null;
   return html`<div id="poll-status" hx-get="${url}" hx-trigger="${POLL_REFRESH}" hx-swap="outerHTML" aria-live="polite">
-    ${
-      paused
-        ? html`<div class="alert error">
-            <p>
-              <strong>Polling is paused</strong> since ${timestamp(issuer.jwks_polling_disabled_at)} after repeated failures. Exchanges use the last keys that
-              were fetched successfully. Fix the key host, then re-enable polling.
-            </p>
-            ${actionButton({ action: `/console/issuers/${segment(issuer.id)}/enable-polling`, csrfToken: ctx.csrfToken, label: 'Re-enable polling', variant: 'primary' })}
-          </div>`
-        : ''
-    }
-    ${definitionList([
-      ['State', keyHealth(issuer)],
-      ['Last successful fetch', timestamp(status?.last_fetched_at)],
-      ['Failures in a row', String(status?.consecutive_failures ?? 0)],
-      ['Next fetch', paused ? html`<span class="muted">paused</span>` : timestamp(status?.next_poll_at)],
-    ])}
-  </div>`;
+  ${
+    paused
+      ? html`<div class="alert error"><p><strong>Polling is paused</strong> since ${timestamp(issuer.jwks_polling_disabled_at)} after repeated failures. Exchanges use the last keys that were fetched successfully. Fix the key host, then re-enable polling.</p>
+  ${actionButton({ action: `/console/issuers/${segment(issuer.id)}/enable-polling`, csrfToken: ctx.csrfToken, label: 'Re-enable polling', variant: 'primary' })}</div>`
+      : ''
+  }
+  ${definitionList([
+    ['State', keyHealth(issuer)],
+    ['Last successful fetch', timestamp(status?.last_fetched_at)],
+    ['Failures in a row', String(status?.consecutive_failures ?? 0)],
+    ['Next fetch', paused ? html`<span class="muted">paused</span>` : timestamp(status?.next_poll_at)],
+  ])}
+</div>`;
 }
 
 async function listPage(ctx: ConsoleContext, reply: FastifyReply, query: unknown, form: { values: IssuerFormValues; errors: FormErrors }) {
   const list = await ctx.api.read<CursorList<IssuerWire>>(BASE, { limit: 50, page: cursorParam(query) });
   const rows = list.data.map(
-    (issuer) =>
-      html`<tr>
-        <td><a href="/console/issuers/${segment(issuer.id)}">${issuer.name}</a></td>
-        <td class="truncate"><code>${issuer.issuer_url}</code></td>
-        <td>${KEY_SOURCE[issuer.jwks.type]}</td>
-        <td>${keyHealth(issuer)}</td>
-      </tr>`,
+    (issuer) => html`<tr>
+  <td><a href="/console/issuers/${segment(issuer.id)}">${issuer.name}</a></td>
+  <td class="truncate"><code>${issuer.issuer_url}</code></td>
+  <td>${KEY_SOURCE[issuer.jwks.type]}</td>
+  <td>${keyHealth(issuer)}</td>
+</tr>`,
   );
   const content = html`${notice(query)}
-  ${
-    list.data.length === 0
-      ? emptyState(
-          'No issuers yet',
-          'An issuer is the identity provider your workloads get tokens from (GitHub Actions, Kubernetes, Entra ID, …). Add one below, then write a federation rule for it.',
-        )
-      : table(['Name', 'Issuer URL', 'Keys', 'Key status'], rows, 'Issuers')
-  }
-  ${list.next_page ? html`<p><a href="/console/issuers?page=${encodeURIComponent(list.next_page)}">Next page →</a></p>` : ''}
-  ${section('Add an issuer', issuerForm(ctx, { action: '/console/issuers', values: form.values, errors: form.errors, submitLabel: 'Add issuer' }), { id: 'create' })}`;
+${
+  list.data.length === 0
+    ? emptyState(
+        'No issuers yet',
+        'An issuer is the identity provider your workloads get tokens from (GitHub Actions, Kubernetes, Entra ID, …). Add one below, then write a federation rule for it.',
+      )
+    : table(['Name', 'Issuer URL', 'Keys', 'Key status'], rows, 'Issuers')
+}
+${list.next_page ? html`<p><a href="/console/issuers?page=${encodeURIComponent(list.next_page)}">Next page →</a></p>` : ''}
+${section('Add an issuer', issuerForm(ctx, { action: '/console/issuers', values: form.values, errors: form.errors, submitLabel: 'Add issuer' }), { id: 'create' })}`;
   return renderPage(
     ctx,
     reply,
@@ -87,45 +81,40 @@ async function detailPage(ctx: ConsoleContext, reply: FastifyReply, id: string, 
   const issuer = await ctx.api.read<IssuerWire>(`${BASE}/${segment(id)}`);
   const rules = await ctx.api.read<CursorList<RuleWire>>('/v1/organizations/federation_rules', { issuer_id: issuer.id, limit: 100 });
   const archived = issuer.archived_at !== null;
-  const content = html`${notice(query)} ${section('Key polling', pollPanel(ctx, issuer))}
-  ${section(
-    'Rules using this issuer',
-    rules.data.length === 0
-      ? html`<p class="muted">
-          No federation rule uses this issuer yet. <a href="/console/rules/new?issuer_id=${issuer.id}">Create a rule</a> to let its tokens in.
-        </p>`
-      : table(
-          ['Rule', 'Target', 'Scope'],
-          rules.data.map(
-            (r) =>
-              html`<tr>
-                <td><a href="/console/rules/${segment(r.id)}">${r.name}</a></td>
-                <td>${r.target.service_account_name ?? r.target.service_account_id}</td>
-                <td><code>${r.oauth_scope}</code></td>
-              </tr>`,
-          ),
+  const content = html`${notice(query)}
+${section('Key polling', pollPanel(ctx, issuer))}
+${section(
+  'Rules using this issuer',
+  rules.data.length === 0
+    ? html`<p class="muted">No federation rule uses this issuer yet. <a href="/console/rules/new?issuer_id=${issuer.id}">Create a rule</a> to let its tokens in.</p>`
+    : table(
+        ['Rule', 'Target', 'Scope'],
+        rules.data.map(
+          (r) =>
+            html`<tr><td><a href="/console/rules/${segment(r.id)}">${r.name}</a></td><td>${r.target.service_account_name ?? r.target.service_account_id}</td><td><code>${r.oauth_scope}</code></td></tr>`,
         ),
-  )}
-  ${
-    archived
-      ? section(
-          'Details',
-          definitionList([
-            ['ID', html`<code>${issuer.id}</code>`],
-            ['Issuer URL', html`<code>${issuer.issuer_url}</code>`],
-            ['Archived', timestamp(issuer.archived_at)],
-          ]),
-        )
-      : section(
-          'Edit issuer',
-          issuerForm(ctx, {
-            action: `/console/issuers/${segment(issuer.id)}`,
-            values: form.values ?? issuerValues(issuer),
-            errors: form.errors,
-            submitLabel: 'Save changes',
-          }),
-        )
-  }`;
+      ),
+)}
+${
+  archived
+    ? section(
+        'Details',
+        definitionList([
+          ['ID', html`<code>${issuer.id}</code>`],
+          ['Issuer URL', html`<code>${issuer.issuer_url}</code>`],
+          ['Archived', timestamp(issuer.archived_at)],
+        ]),
+      )
+    : section(
+        'Edit issuer',
+        issuerForm(ctx, {
+          action: `/console/issuers/${segment(issuer.id)}`,
+          values: form.values ?? issuerValues(issuer),
+          errors: form.errors,
+          submitLabel: 'Save changes',
+        }),
+      )
+}`;
   return renderPage(
     ctx,
     reply,
@@ -200,8 +189,7 @@ export function issuerPages(scope: FastifyInstance): void {
       reply,
       archiveOptions(
         issuer,
-        html`Tokens from <code>${issuer.issuer_url}</code> will no longer be accepted. An issuer that live rules still use cannot be archived: archive those
-          rules first.`,
+        html`Tokens from <code>${issuer.issuer_url}</code> will no longer be accepted. An issuer that live rules still use cannot be archived: archive those rules first.`,
       ),
     );
   });

@@ -20,11 +20,11 @@ function gettingStarted(counts: { issuers: number; accounts: number; rules: numb
   return section(
     'Get started',
     html`<ol class="checklist">
-      ${step(counts.issuers > 0, html`<a href="/console/issuers#create">Add an issuer</a>: the identity provider that signs your workloads’ tokens.`)}
-      ${step(counts.accounts > 0, html`<a href="/console/service-accounts#create">Create a service account</a>: the identity the workload acts as.`)}
-      ${step(counts.rules > 0, html`<a href="/console/rules/new">Write a federation rule</a>: which tokens may act as that service account.`)}
-      ${step(false, html`<a href="/console/test">Test a token</a> to see every check it passes or fails.`)}
-    </ol>`,
+  ${step(counts.issuers > 0, html`<a href="/console/issuers#create">Add an issuer</a>: the identity provider that signs your workloads’ tokens.`)}
+  ${step(counts.accounts > 0, html`<a href="/console/service-accounts#create">Create a service account</a>: the identity the workload acts as.`)}
+  ${step(counts.rules > 0, html`<a href="/console/rules/new">Write a federation rule</a>: which tokens may act as that service account.`)}
+  ${step(false, html`<a href="/console/test">Test a token</a> to see every check it passes or fails.`)}
+</ol>`,
   );
 }
 
@@ -39,29 +39,29 @@ export function overviewPage(scope: FastifyInstance): void {
     const troubled = issuers.data.filter((i) => i.jwks_polling_disabled_at !== null || (i.poll_status?.consecutive_failures ?? 0) > 0);
 
     const content = html`<div class="stats">
-        ${stat('Issuers', countLabel(issuers), '/console/issuers')} ${stat('Federation rules', countLabel(rules), '/console/rules')}
-        ${stat('Service accounts', countLabel(accounts), '/console/service-accounts')} ${stat('Workspaces', String(workspaces.length), '/console/workspaces')}
-      </div>
-      ${gettingStarted({ issuers: issuers.data.length, accounts: accounts.data.length, rules: rules.data.length })}
-      ${
-        troubled.length > 0
-          ? section(
-              'Key fetching problems',
-              html`<ul class="plain">
-                ${troubled.map((i) => html`<li>${keyHealth(i)} <a href="/console/issuers/${segment(i.id)}">${i.name}</a> <code class="muted">${i.issuer_url}</code></li>`)}
-              </ul>`,
-            )
-          : ''
-      }
-      ${section(
-        'Recent failures',
-        !failures.ok
-          ? html`<div class="alert error">${failures.message}</div>`
-          : failures.body.data.length === 0
-            ? emptyState('No failed exchanges', 'Denied token exchanges appear here with the reason, so you can see why a workload could not sign in.')
-            : eventTable(failures.body.data),
-        { actions: linkButton('/console/events?outcome=denied', 'All failures', 'subtle') },
-      )}`;
+  ${stat('Issuers', countLabel(issuers), '/console/issuers')}
+  ${stat('Federation rules', countLabel(rules), '/console/rules')}
+  ${stat('Service accounts', countLabel(accounts), '/console/service-accounts')}
+  ${stat('Workspaces', String(workspaces.length), '/console/workspaces')}
+</div>
+${gettingStarted({ issuers: issuers.data.length, accounts: accounts.data.length, rules: rules.data.length })}
+${
+  troubled.length > 0
+    ? section(
+        'Key fetching problems',
+        html`<ul class="plain">${troubled.map((i) => html`<li>${keyHealth(i)} <a href="/console/issuers/${segment(i.id)}">${i.name}</a> <code class="muted">${i.issuer_url}</code></li>`)}</ul>`,
+      )
+    : ''
+}
+${section(
+  'Recent failures',
+  !failures.ok
+    ? html`<div class="alert error">${failures.message}</div>`
+    : failures.body.data.length === 0
+      ? emptyState('No failed exchanges', 'Denied token exchanges appear here with the reason, so you can see why a workload could not sign in.')
+      : eventTable(failures.body.data),
+  { actions: linkButton('/console/events?outcome=denied', 'All failures', 'subtle') },
+)}`;
     return renderPage(ctx, reply, { title: 'Overview', section: 'overview' }, content);
   });
 }

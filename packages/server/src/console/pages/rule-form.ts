@@ -147,32 +147,24 @@ export function updateBody(values: RuleFormValues) {
 
 export function claimRow(key: string, value: string): SafeHtml {
   return html`<div class="claim-row">
-    <input name="claim_key" value="${key}" aria-label="Claim name" placeholder="claim name, e.g. repository" autocomplete="off" spellcheck="false" />
-    <span aria-hidden="true">=</span>
-    <input name="claim_value" value="${value}" aria-label="Required value" placeholder="exact value" autocomplete="off" spellcheck="false" />
-    <button
-      type="button"
-      class="button subtle small"
-      hx-get="/console/fragments/nothing"
-      hx-target="closest .claim-row"
-      hx-swap="delete"
-      aria-label="Remove this claim"
-    >
-      Remove
-    </button>
-  </div>`;
+  <input name="claim_key" value="${key}" aria-label="Claim name" placeholder="claim name, e.g. repository" autocomplete="off" spellcheck="false">
+  <span aria-hidden="true">=</span>
+  <input name="claim_value" value="${value}" aria-label="Required value" placeholder="exact value" autocomplete="off" spellcheck="false">
+  <button type="button" class="button subtle small" hx-get="/console/fragments/nothing" hx-target="closest .claim-row" hx-swap="delete" aria-label="Remove this claim">Remove</button>
+</div>`;
 }
 
 function claimsEditor(values: RuleFormValues, errors: FormErrors, warning: string | null): SafeHtml {
   const error = errors.for('match.claims');
   const rows = values.claims.length > 0 ? values.claims : [['', ''] as [string, string]];
   return html`<fieldset class="field claims${error ? ' has-error' : ''}">
-    <legend>Required claims <span class="optional">(optional)</span></legend>
-    <p class="hint" id="claims-hint">Each claim must be present in the token as exactly this string. Use the condition for lists, numbers or patterns.</p>
-    <div id="claim-rows">${rows.map(([key, value]) => claimRow(key, value))}</div>
-    <button type="button" class="button subtle small" hx-get="/console/rules/claim-row" hx-target="#claim-rows" hx-swap="beforeend">Add a claim</button>
-    ${error ? html`<p class="field-error">${error}</p>` : ''} ${warning ? html`<p class="field-warning">${warning}</p>` : ''}
-  </fieldset>`;
+  <legend>Required claims <span class="optional">(optional)</span></legend>
+  <p class="hint" id="claims-hint">Each claim must be present in the token as exactly this string. Use the condition for lists, numbers or patterns.</p>
+  <div id="claim-rows">${rows.map(([key, value]) => claimRow(key, value))}</div>
+  <button type="button" class="button subtle small" hx-get="/console/rules/claim-row" hx-target="#claim-rows" hx-swap="beforeend">Add a claim</button>
+  ${error ? html`<p class="field-error">${error}</p>` : ''}
+  ${warning ? html`<p class="field-warning">${warning}</p>` : ''}
+</fieldset>`;
 }
 
 /** The CEL editor: validated as you type by the same compiler the exchange uses. */
@@ -223,51 +215,52 @@ export function ruleForm(ctx: ConsoleContext, options: RuleFormOptions): SafeHtm
       className: 'rule-form',
     },
     html`<div class="form-grid">
-        ${textInput({ name: 'name', label: 'Name', value: values.name, errors, required: true, hint: 'Lowercase letters, digits and dashes, e.g. "deploy-from-main".' })}
-        ${
-          options.mode === 'create'
-            ? select({
-                name: 'issuer_id',
-                label: 'Issuer',
-                value: values.issuer_id,
-                errors,
-                required: true,
-                placeholder: 'Choose the issuer of the tokens',
-                choices: options.issuers.map((i) => ({ value: i.id, label: `${i.name} — ${i.issuer_url}` })),
-              })
-            : ''
-        }
-      </div>
-      ${textArea({ name: 'description', label: 'Description', value: values.description, errors, rows: 2, warning: warn('description') })}
-      <fieldset class="group${matchError ? ' has-error' : ''}">
-        <legend>Which tokens match</legend>
-        ${matchError ? html`<p class="field-error">${matchError}</p>` : ''}
-        ${textInput({ name: 'match.audience', label: 'Audience', value: values.audience, errors, warning: warn('match.audience'), hint: 'The aud the token must carry. Empty: the server’s default audience.' })}
-        ${textInput({ name: 'match.subject_prefix', label: 'Subject', value: values.subject_prefix, errors, warning: warn('match.subject_prefix'), hint: 'The sub claim, exactly; end with * to match a prefix (repo:acme/app:*).' })}
-        ${claimsEditor(values, errors, warn('match.claims'))} ${conditionEditor(values, errors, warn('match.condition'))}
-      </fieldset>
-      <fieldset class="group">
-        <legend>What a matching token gets</legend>
-        <div class="form-grid">
-          ${select({ name: 'target.service_account_id', label: 'Service account', value: values.service_account_id, errors, required: true, placeholder: 'Choose a service account', choices: options.serviceAccounts.map((sa) => ({ value: sa.id, label: `${sa.name}${sa.organization_role === 'admin' ? ' (admin)' : ''}` })) })}
-          ${select({ name: 'oauth_scope', label: 'Scope', value: values.oauth_scope, errors, required: true, choices: scopes })}
-          ${textInput({ name: 'token_lifetime_seconds', label: 'Token lifetime (seconds)', value: values.token_lifetime_seconds, errors, type: 'number', warning: warn('token_lifetime_seconds'), hint: '60 to 86400.' })}
-        </div>
-        ${warn('oauth_scope') ? html`<p class="field-warning">${warn('oauth_scope')}</p>` : ''}
-        ${checkbox({ name: 'applies_to_all_workspaces', label: 'Applies to all workspaces', checked: values.applies_to_all_workspaces, errors, hint: 'Otherwise the token is for the workspaces the rule is enabled for.' })}
-        ${
-          options.mode === 'create'
-            ? select({
-                name: 'workspace_id',
-                label: 'Workspace',
-                value: values.workspace_id,
-                errors,
-                placeholder: 'Choose a workspace',
-                choices: options.workspaces.map((w) => ({ value: w.id, label: workspaceLabel(w) })),
-                hint: 'Required unless the rule applies to all workspaces. Add more workspaces on the rule’s page.',
-              })
-            : ''
-        }
-      </fieldset>`,
+${textInput({ name: 'name', label: 'Name', value: values.name, errors, required: true, hint: 'Lowercase letters, digits and dashes, e.g. "deploy-from-main".' })}
+${
+  options.mode === 'create'
+    ? select({
+        name: 'issuer_id',
+        label: 'Issuer',
+        value: values.issuer_id,
+        errors,
+        required: true,
+        placeholder: 'Choose the issuer of the tokens',
+        choices: options.issuers.map((i) => ({ value: i.id, label: `${i.name} — ${i.issuer_url}` })),
+      })
+    : ''
+}
+</div>
+${textArea({ name: 'description', label: 'Description', value: values.description, errors, rows: 2, warning: warn('description') })}
+<fieldset class="group${matchError ? ' has-error' : ''}">
+  <legend>Which tokens match</legend>
+  ${matchError ? html`<p class="field-error">${matchError}</p>` : ''}
+  ${textInput({ name: 'match.audience', label: 'Audience', value: values.audience, errors, warning: warn('match.audience'), hint: 'The aud the token must carry. Empty: the server’s default audience.' })}
+  ${textInput({ name: 'match.subject_prefix', label: 'Subject', value: values.subject_prefix, errors, warning: warn('match.subject_prefix'), hint: 'The sub claim, exactly; end with * to match a prefix (repo:acme/app:*).' })}
+  ${claimsEditor(values, errors, warn('match.claims'))}
+  ${conditionEditor(values, errors, warn('match.condition'))}
+</fieldset>
+<fieldset class="group">
+  <legend>What a matching token gets</legend>
+  <div class="form-grid">
+  ${select({ name: 'target.service_account_id', label: 'Service account', value: values.service_account_id, errors, required: true, placeholder: 'Choose a service account', choices: options.serviceAccounts.map((sa) => ({ value: sa.id, label: `${sa.name}${sa.organization_role === 'admin' ? ' (admin)' : ''}` })) })}
+  ${select({ name: 'oauth_scope', label: 'Scope', value: values.oauth_scope, errors, required: true, choices: scopes })}
+  ${textInput({ name: 'token_lifetime_seconds', label: 'Token lifetime (seconds)', value: values.token_lifetime_seconds, errors, type: 'number', warning: warn('token_lifetime_seconds'), hint: '60 to 86400.' })}
+  </div>
+  ${warn('oauth_scope') ? html`<p class="field-warning">${warn('oauth_scope')}</p>` : ''}
+  ${checkbox({ name: 'applies_to_all_workspaces', label: 'Applies to all workspaces', checked: values.applies_to_all_workspaces, errors, hint: 'Otherwise the token is for the workspaces the rule is enabled for.' })}
+  ${
+    options.mode === 'create'
+      ? select({
+          name: 'workspace_id',
+          label: 'Workspace',
+          value: values.workspace_id,
+          errors,
+          placeholder: 'Choose a workspace',
+          choices: options.workspaces.map((w) => ({ value: w.id, label: workspaceLabel(w) })),
+          hint: 'Required unless the rule applies to all workspaces. Add more workspaces on the rule’s page.',
+        })
+      : ''
+  }
+</fieldset>`,
   );
 }

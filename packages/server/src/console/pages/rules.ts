@@ -22,12 +22,12 @@ async function formChoices(ctx: ConsoleContext) {
 
 function ruleRow(rule: RuleWire): SafeHtml {
   return html`<tr>
-    <td><a href="/console/rules/${segment(rule.id)}">${rule.name}</a>${rule.archived_at ? html` ${badge('archived', 'muted')}` : ''}</td>
-    <td>${rule.issuer_name ?? rule.issuer_id}</td>
-    <td class="truncate">${matchSummary(rule)}</td>
-    <td>${rule.target.service_account_name ?? rule.target.service_account_id}</td>
-    <td><code>${rule.oauth_scope}</code></td>
-  </tr>`;
+  <td><a href="/console/rules/${segment(rule.id)}">${rule.name}</a>${rule.archived_at ? html` ${badge('archived', 'muted')}` : ''}</td>
+  <td>${rule.issuer_name ?? rule.issuer_id}</td>
+  <td class="truncate">${matchSummary(rule)}</td>
+  <td>${rule.target.service_account_name ?? rule.target.service_account_id}</td>
+  <td><code>${rule.oauth_scope}</code></td>
+</tr>`;
 }
 
 function matchSummary(rule: RuleWire): SafeHtml {
@@ -44,23 +44,21 @@ async function listPage(ctx: ConsoleContext, reply: FastifyReply, query: unknown
   const list = await ctx.api.read<CursorList<RuleWire>>(BASE, { limit: 50, page: cursorParam(query), include_archived: showArchived ? true : undefined });
   const issuers = list.data.length === 0 ? await liveIssuers(ctx.api) : [];
   const content = html`${notice(query)}
-    ${
-      list.data.length === 0
-        ? issuers.length === 0
-          ? emptyState(
-              'No rules yet',
-              html`A federation rule says which tokens of an issuer may act as a service account. First <a href="/console/issuers#create">add an issuer</a>.`,
-            )
-          : emptyState(
-              'No rules yet',
-              'A federation rule says which tokens of an issuer may act as a service account.',
-              linkButton('/console/rules/new', 'Create a rule'),
-            )
-        : table(['Rule', 'Issuer', 'Matches', 'Service account', 'Scope'], list.data.map(ruleRow), 'Federation rules')
-    }
-    <p class="muted">
-      ${list.next_page ? html`<a href="/console/rules?page=${encodeURIComponent(list.next_page)}${showArchived ? '&archived=1' : ''}">Next page →</a> · ` : ''}${showArchived ? html`<a href="/console/rules">Hide archived rules</a>` : html`<a href="/console/rules?archived=1">Show archived rules</a>`}
-    </p>`;
+${
+  list.data.length === 0
+    ? issuers.length === 0
+      ? emptyState(
+          'No rules yet',
+          html`A federation rule says which tokens of an issuer may act as a service account. First <a href="/console/issuers#create">add an issuer</a>.`,
+        )
+      : emptyState(
+          'No rules yet',
+          'A federation rule says which tokens of an issuer may act as a service account.',
+          linkButton('/console/rules/new', 'Create a rule'),
+        )
+    : table(['Rule', 'Issuer', 'Matches', 'Service account', 'Scope'], list.data.map(ruleRow), 'Federation rules')
+}
+<p class="muted">${list.next_page ? html`<a href="/console/rules?page=${encodeURIComponent(list.next_page)}${showArchived ? '&archived=1' : ''}">Next page →</a> · ` : ''}${showArchived ? html`<a href="/console/rules">Hide archived rules</a>` : html`<a href="/console/rules?archived=1">Show archived rules</a>`}</p>`;
   return renderPage(
     ctx,
     reply,
@@ -82,13 +80,7 @@ async function newPage(ctx: ConsoleContext, reply: FastifyReply, values: RuleFor
     missing.push(html`<li><a href="/console/service-accounts#create">Create a service account</a>: the identity the tokens act as.</li>`);
   const content =
     missing.length > 0
-      ? emptyState(
-          'Two things come first',
-          html`A rule connects an issuer to a service account.
-            <ul>
-              ${missing}
-            </ul>`,
-        )
+      ? emptyState('Two things come first', html`A rule connects an issuer to a service account.<ul>${missing}</ul>`)
       : section('Rule', ruleForm(ctx, { mode: 'create', action: '/console/rules', values, errors, ...choices }));
   return renderPage(ctx, reply, { title: 'New federation rule', section: 'rules', back: { href: '/console/rules', label: 'Federation rules' } }, content);
 }
@@ -114,71 +106,60 @@ async function detailPage(
   const workspaceSection = section(
     'Workspaces',
     html`${rule.applies_to_all_workspaces ? html`<p>${badge('all workspaces', 'info')} This rule applies to every workspace; the enablements below pick the default when a request names none.</p>` : ''}
-    ${
-      enabled.length === 0
-        ? html`<p class="muted">Not enabled for any workspace.</p>`
-        : table(
-            ['Workspace', 'Enabled', ''],
-            enabled.map(
-              (e) =>
-                html`<tr>
-                  <td>${e.workspace_name ?? e.workspace_id}</td>
-                  <td>${timestamp(e.created_at)}</td>
-                  <td>
-                    ${archived ? '' : actionButton({ action: `/console/rules/${segment(rule.id)}/workspaces/${segment(e.workspace_id)}/remove`, csrfToken: ctx.csrfToken, label: 'Disable' })}
-                  </td>
-                </tr>`,
-            ),
-          )
-    }
-    ${
-      archived
-        ? ''
-        : postForm(
-            {
-              action: `/console/rules/${segment(rule.id)}/workspaces`,
-              csrfToken: ctx.csrfToken,
-              errors: enableErrors,
-              submitLabel: 'Enable for workspace',
-              className: 'inline',
-            },
-            select({
-              name: 'workspace_id',
-              label: 'Workspace',
-              value: '',
-              errors: enableErrors,
-              required: true,
-              placeholder: 'Choose a workspace',
-              choices: choices.workspaces.filter((w) => !enabledIds.has(w.id)).map((w) => ({ value: w.id, label: workspaceLabel(w) })),
-            }),
-          )
-    }`,
+${
+  enabled.length === 0
+    ? html`<p class="muted">Not enabled for any workspace.</p>`
+    : table(
+        ['Workspace', 'Enabled', ''],
+        enabled.map(
+          (e) =>
+            html`<tr><td>${e.workspace_name ?? e.workspace_id}</td><td>${timestamp(e.created_at)}</td><td>${archived ? '' : actionButton({ action: `/console/rules/${segment(rule.id)}/workspaces/${segment(e.workspace_id)}/remove`, csrfToken: ctx.csrfToken, label: 'Disable' })}</td></tr>`,
+        ),
+      )
+}
+${
+  archived
+    ? ''
+    : postForm(
+        {
+          action: `/console/rules/${segment(rule.id)}/workspaces`,
+          csrfToken: ctx.csrfToken,
+          errors: enableErrors,
+          submitLabel: 'Enable for workspace',
+          className: 'inline',
+        },
+        select({
+          name: 'workspace_id',
+          label: 'Workspace',
+          value: '',
+          errors: enableErrors,
+          required: true,
+          placeholder: 'Choose a workspace',
+          choices: choices.workspaces.filter((w) => !enabledIds.has(w.id)).map((w) => ({ value: w.id, label: workspaceLabel(w) })),
+        }),
+      )
+}`,
   );
 
   const content = html`${notice(query)}
-  ${
-    warnings.length > 0
-      ? html`<div class="alert warn" role="status">
-          <p><strong>${warnings.length} lint warning(s)</strong>: the rule works, but may be broader than you meant. Each is shown next to its field below.</p>
-          <ul>
-            ${warnings.map((w) => html`<li><code>${w.field}</code>: ${w.message}</li>`)}
-          </ul>
-        </div>`
-      : ''
-  }
-  ${section(
-    'Summary',
-    definitionList([
-      ['ID', html`<code>${rule.id}</code>`],
-      ['Issuer', html`<a href="/console/issuers/${segment(rule.issuer_id)}">${rule.issuer_name ?? rule.issuer_id}</a>`],
-      ['Description', rule.description || html`<span class="muted">—</span>`],
-      ['Updated', timestamp(rule.updated_at)],
-    ]),
-    { actions: archived ? undefined : linkButton(`/console/test?rule_id=${rule.id}`, 'Test a token against this rule', 'subtle') },
-  )}
-  ${archived ? '' : section('Edit rule', ruleForm(ctx, { mode: 'edit', action: `/console/rules/${segment(rule.id)}`, values: form.values ?? ruleValues(rule), errors: form.errors, warnings, ...choices }))}
-  ${workspaceSection}
-  ${section('Recent authentication events', events.ok && events.body.data.length > 0 ? eventTable(events.body.data) : html`<p class="muted">No token exchange has used this rule yet.</p>`, { actions: html`<a href="/console/events?federation_rule_id=${rule.id}">All events for this rule →</a>` })}`;
+${
+  warnings.length > 0
+    ? html`<div class="alert warn" role="status"><p><strong>${warnings.length} lint warning(s)</strong>: the rule works, but may be broader than you meant. Each is shown next to its field below.</p><ul>${warnings.map((w) => html`<li><code>${w.field}</code>: ${w.message}</li>`)}</ul></div>`
+    : ''
+}
+${section(
+  'Summary',
+  definitionList([
+    ['ID', html`<code>${rule.id}</code>`],
+    ['Issuer', html`<a href="/console/issuers/${segment(rule.issuer_id)}">${rule.issuer_name ?? rule.issuer_id}</a>`],
+    ['Description', rule.description || html`<span class="muted">—</span>`],
+    ['Updated', timestamp(rule.updated_at)],
+  ]),
+  { actions: archived ? undefined : linkButton(`/console/test?rule_id=${rule.id}`, 'Test a token against this rule', 'subtle') },
+)}
+${archived ? '' : section('Edit rule', ruleForm(ctx, { mode: 'edit', action: `/console/rules/${segment(rule.id)}`, values: form.values ?? ruleValues(rule), errors: form.errors, warnings, ...choices }))}
+${workspaceSection}
+${section('Recent authentication events', events.ok && events.body.data.length > 0 ? eventTable(events.body.data) : html`<p class="muted">No token exchange has used this rule yet.</p>`, { actions: html`<a href="/console/events?federation_rule_id=${rule.id}">All events for this rule →</a>` })}`;
   return renderPage(
     ctx,
     reply,
@@ -289,8 +270,7 @@ function archiveOptions(rule: RuleWire) {
     section: 'rules' as const,
     what: 'rule',
     name: rule.name,
-    consequences: html`Tokens matching <strong>${rule.name}</strong> will be refused from now on (reason <code>rule_archived</code>). Its workspace enablements
-      are removed. Tokens already minted stay valid until they expire.`,
+    consequences: html`Tokens matching <strong>${rule.name}</strong> will be refused from now on (reason <code>rule_archived</code>). Its workspace enablements are removed. Tokens already minted stay valid until they expire.`,
     action: `/console/rules/${segment(rule.id)}/archive`,
     cancelHref: `/console/rules/${segment(rule.id)}`,
   };

@@ -41,40 +41,39 @@ function createForm(ctx: ConsoleContext, form: CreateForm) {
   return postForm(
     { action: '/console/service-accounts', csrfToken: ctx.csrfToken, errors: form.errors, submitLabel: 'Create service account' },
     html`${textInput({ name: 'name', label: 'Name', value: form.values.name, errors: form.errors, required: true, hint: 'Lowercase letters, digits and dashes, e.g. "ci-deployer". Cannot be changed later.' })}
-    ${textArea({ name: 'description', label: 'Description', value: form.values.description, errors: form.errors, rows: 2 })}
-    ${select({
-      name: 'organization_role',
-      label: 'Organization role',
-      value: form.values.organization_role || 'developer',
-      errors: form.errors,
-      required: true,
-      choices: [
-        { value: 'developer', label: 'Developer' },
-        { value: 'admin', label: 'Admin (may receive org:admin tokens)' },
-      ],
-    })}`,
+${textArea({ name: 'description', label: 'Description', value: form.values.description, errors: form.errors, rows: 2 })}
+${select({
+  name: 'organization_role',
+  label: 'Organization role',
+  value: form.values.organization_role || 'developer',
+  errors: form.errors,
+  required: true,
+  choices: [
+    { value: 'developer', label: 'Developer' },
+    { value: 'admin', label: 'Admin (may receive org:admin tokens)' },
+  ],
+})}`,
   );
 }
 
 async function listPage(ctx: ConsoleContext, reply: FastifyReply, query: unknown, form: CreateForm) {
   const list = await ctx.api.read<CursorList<ServiceAccountWire>>(BASE, { limit: 50, page: cursorParam(query) });
   const rows = list.data.map(
-    (sa) =>
-      html`<tr>
-        <td><a href="/console/service-accounts/${segment(sa.id)}">${sa.name}</a></td>
-        <td>${sa.organization_role === 'admin' ? badge('admin', 'warn') : badge('developer', 'muted')}</td>
-        <td class="truncate">${sa.description ?? ''}</td>
-        <td>${timestamp(sa.created_at)}</td>
-      </tr>`,
+    (sa) => html`<tr>
+  <td><a href="/console/service-accounts/${segment(sa.id)}">${sa.name}</a></td>
+  <td>${sa.organization_role === 'admin' ? badge('admin', 'warn') : badge('developer', 'muted')}</td>
+  <td class="truncate">${sa.description ?? ''}</td>
+  <td>${timestamp(sa.created_at)}</td>
+</tr>`,
   );
   const content = html`${notice(query)}
-  ${
-    list.data.length === 0
-      ? emptyState('No service accounts yet', 'A service account is the identity a workload acts as. Create one below, then point a federation rule at it.')
-      : table(['Name', 'Role', 'Description', 'Created'], rows, 'Service accounts')
-  }
-  ${list.next_page ? html`<p><a href="/console/service-accounts?page=${encodeURIComponent(list.next_page)}">Next page →</a></p>` : ''}
-  ${section('Create a service account', createForm(ctx, form), { id: 'create' })}`;
+${
+  list.data.length === 0
+    ? emptyState('No service accounts yet', 'A service account is the identity a workload acts as. Create one below, then point a federation rule at it.')
+    : table(['Name', 'Role', 'Description', 'Created'], rows, 'Service accounts')
+}
+${list.next_page ? html`<p><a href="/console/service-accounts?page=${encodeURIComponent(list.next_page)}">Next page →</a></p>` : ''}
+${section('Create a service account', createForm(ctx, form), { id: 'create' })}`;
   return renderPage(
     ctx,
     reply,
@@ -100,46 +99,43 @@ async function detailPage(
   const names = new Map(workspaces.map((w) => [w.id, workspaceLabel(w)]));
   const archived = account.archived_at !== null;
   const rows = memberships.data.map(
-    (m) =>
-      html`<tr>
-        <td>${names.get(m.workspace_id) ?? m.workspace_id}</td>
-        <td>${m.workspace_role}</td>
-        <td>
-          ${m.implicit ? html`<span class="muted">implicit (default workspace)</span>` : actionButton({ action: `/console/service-accounts/${segment(account.id)}/memberships/${segment(m.workspace_id)}/remove`, csrfToken: ctx.csrfToken, label: 'Remove' })}
-        </td>
-      </tr>`,
+    (m) => html`<tr>
+  <td>${names.get(m.workspace_id) ?? m.workspace_id}</td>
+  <td>${m.workspace_role}</td>
+  <td>${m.implicit ? html`<span class="muted">implicit (default workspace)</span>` : actionButton({ action: `/console/service-accounts/${segment(account.id)}/memberships/${segment(m.workspace_id)}/remove`, csrfToken: ctx.csrfToken, label: 'Remove' })}</td>
+</tr>`,
   );
   const memberOf = new Set(memberships.data.filter((m) => !m.implicit).map((m) => m.workspace_id));
   const content = html`${notice(query)}
-  ${section(
-    'Details',
-    definitionList([
-      ['ID', html`<code>${account.id}</code>`],
-      ['Organization role', account.organization_role],
-      ['Description', account.description || html`<span class="muted">—</span>`],
-      ['Created', timestamp(account.created_at)],
-      ['Archived', account.archived_at ? timestamp(account.archived_at) : html`<span class="muted">no</span>`],
-    ]),
-  )}
-  ${section(
-    'Workspace memberships',
-    html`${rows.length === 0 ? html`<p class="muted">Not a member of any workspace.</p>` : table(['Workspace', 'Role', ''], rows, 'Memberships')}
-    ${
-      archived
-        ? ''
-        : postForm(
-            {
-              action: `/console/service-accounts/${segment(account.id)}/memberships`,
-              csrfToken: ctx.csrfToken,
-              errors: membership.errors,
-              submitLabel: 'Add to workspace',
-              className: 'inline',
-            },
-            html`${select({ name: 'workspace_id', label: 'Workspace', value: membership.values['workspace_id'] ?? '', errors: membership.errors, required: true, placeholder: 'Choose a workspace', choices: workspaces.filter((w) => !memberOf.has(w.id)).map((w) => ({ value: w.id, label: workspaceLabel(w) })) })}
-            ${select({ name: 'workspace_role', label: 'Role', value: membership.values['workspace_role'] ?? 'workspace_developer', errors: membership.errors, required: true, choices: ROLES })}`,
-          )
-    }`,
-  )}`;
+${section(
+  'Details',
+  definitionList([
+    ['ID', html`<code>${account.id}</code>`],
+    ['Organization role', account.organization_role],
+    ['Description', account.description || html`<span class="muted">—</span>`],
+    ['Created', timestamp(account.created_at)],
+    ['Archived', account.archived_at ? timestamp(account.archived_at) : html`<span class="muted">no</span>`],
+  ]),
+)}
+${section(
+  'Workspace memberships',
+  html`${rows.length === 0 ? html`<p class="muted">Not a member of any workspace.</p>` : table(['Workspace', 'Role', ''], rows, 'Memberships')}
+${
+  archived
+    ? ''
+    : postForm(
+        {
+          action: `/console/service-accounts/${segment(account.id)}/memberships`,
+          csrfToken: ctx.csrfToken,
+          errors: membership.errors,
+          submitLabel: 'Add to workspace',
+          className: 'inline',
+        },
+        html`${select({ name: 'workspace_id', label: 'Workspace', value: membership.values['workspace_id'] ?? '', errors: membership.errors, required: true, placeholder: 'Choose a workspace', choices: workspaces.filter((w) => !memberOf.has(w.id)).map((w) => ({ value: w.id, label: workspaceLabel(w) })) })}
+${select({ name: 'workspace_role', label: 'Role', value: membership.values['workspace_role'] ?? 'workspace_developer', errors: membership.errors, required: true, choices: ROLES })}`,
+      )
+}`,
+)}`;
   return renderPage(
     ctx,
     reply,
@@ -211,8 +207,7 @@ export function serviceAccountPages(scope: FastifyInstance): void {
       section: 'service-accounts',
       what: 'service account',
       name: account.name,
-      consequences: html`Tokens already minted for <strong>${account.name}</strong> stop working on their next request. A service account that is still the
-        target of a live rule cannot be archived.`,
+      consequences: html`Tokens already minted for <strong>${account.name}</strong> stop working on their next request. A service account that is still the target of a live rule cannot be archived.`,
       action: `/console/service-accounts/${segment(account.id)}/archive`,
       cancelHref: `/console/service-accounts/${segment(account.id)}`,
     });

@@ -24,24 +24,21 @@ function card(ctx: ConsoleContext, workspace: ListedWorkspace, status: ApiResult
   const base = `/console/upstream/${segment(workspace.id)}`;
   return section(
     workspaceLabel(workspace),
-    html`<p>
-        ${credential.configured ? badge('key set', 'ok') : badge('no key', 'muted')} Gateway calls use
-        ${SOURCE_TEXT[credential.effective_source]}.${credential.updated_at ? html` Last changed ${timestamp(credential.updated_at)}.` : ''}
-      </p>
-      ${postForm(
-        { action: base, csrfToken: ctx.csrfToken, errors, submitLabel: credential.configured ? 'Replace key' : 'Set key', className: 'inline' },
-        // Write-only: the field is always empty; the key is never sent back to the browser.
-        textInput({
-          name: 'api_key',
-          label: credential.configured ? 'New API key' : 'API key',
-          value: '',
-          errors,
-          type: 'password',
-          autocomplete: 'new-password',
-          required: true,
-        }),
-      )}
-      ${credential.configured ? actionButton({ action: `${base}/remove`, csrfToken: ctx.csrfToken, label: 'Remove key', variant: 'danger' }) : ''}`,
+    html`<p>${credential.configured ? badge('key set', 'ok') : badge('no key', 'muted')} Gateway calls use ${SOURCE_TEXT[credential.effective_source]}.${credential.updated_at ? html` Last changed ${timestamp(credential.updated_at)}.` : ''}</p>
+${postForm(
+  { action: base, csrfToken: ctx.csrfToken, errors, submitLabel: credential.configured ? 'Replace key' : 'Set key', className: 'inline' },
+  // Write-only: the field is always empty; the key is never sent back to the browser.
+  textInput({
+    name: 'api_key',
+    label: credential.configured ? 'New API key' : 'API key',
+    value: '',
+    errors,
+    type: 'password',
+    autocomplete: 'new-password',
+    required: true,
+  }),
+)}
+${credential.configured ? actionButton({ action: `${base}/remove`, csrfToken: ctx.csrfToken, label: 'Remove key', variant: 'danger' }) : ''}`,
     { id: `ws-${workspace.id}` },
   );
 }

@@ -13,41 +13,36 @@ const FIELDS = ['name'] as const;
 async function listPage(ctx: ConsoleContext, query: unknown, form: { name: string; errors: FormErrors }) {
   const list = await liveWorkspaces(ctx.api);
   const rows = list.workspaces.map(
-    (w) =>
-      html`<tr>
-        <td>
-          <svg class="swatch" width="12" height="12" aria-hidden="true"><rect width="12" height="12" rx="3" fill="${w.display_color}"></rect></svg> ${w.name}
-        </td>
-        <td><code>${w.id}</code></td>
-        <td>${timestamp(w.created_at)}</td>
-        <td class="actions">
-          ${w.isDefault ? badge('default', 'muted') : html`<a class="button subtle small" href="/console/workspaces/${segment(w.id)}/archive">Archive</a>`}
-        </td>
-      </tr>`,
+    (w) => html`<tr>
+  <td><svg class="swatch" width="12" height="12" aria-hidden="true"><rect width="12" height="12" rx="3" fill="${w.display_color}"></rect></svg> ${w.name}</td>
+  <td><code>${w.id}</code></td>
+  <td>${timestamp(w.created_at)}</td>
+  <td class="actions">${w.isDefault ? badge('default', 'muted') : html`<a class="button subtle small" href="/console/workspaces/${segment(w.id)}/archive">Archive</a>`}</td>
+</tr>`,
   );
   return html`${notice(query)}
-  ${
-    list.workspaces.length === 0
-      ? emptyState('No workspaces', 'Create a workspace to group service accounts and the API keys they use.')
-      : table(['Name', 'ID', 'Created', ''], rows, 'Workspaces')
-  }
-  ${list.hasMore ? html`<p class="muted">Showing the first 100 workspaces.</p>` : ''}
-  ${section(
-    'Create a workspace',
-    postForm(
-      { action: '/console/workspaces', csrfToken: ctx.csrfToken, errors: form.errors, submitLabel: 'Create workspace' },
-      textInput({
-        name: 'name',
-        label: 'Name',
-        value: form.name,
-        errors: form.errors,
-        required: true,
-        maxLength: 40,
-        hint: 'Up to 40 characters, e.g. "production".',
-      }),
-    ),
-    { id: 'create' },
-  )}`;
+${
+  list.workspaces.length === 0
+    ? emptyState('No workspaces', 'Create a workspace to group service accounts and the API keys they use.')
+    : table(['Name', 'ID', 'Created', ''], rows, 'Workspaces')
+}
+${list.hasMore ? html`<p class="muted">Showing the first 100 workspaces.</p>` : ''}
+${section(
+  'Create a workspace',
+  postForm(
+    { action: '/console/workspaces', csrfToken: ctx.csrfToken, errors: form.errors, submitLabel: 'Create workspace' },
+    textInput({
+      name: 'name',
+      label: 'Name',
+      value: form.name,
+      errors: form.errors,
+      required: true,
+      maxLength: 40,
+      hint: 'Up to 40 characters, e.g. "production".',
+    }),
+  ),
+  { id: 'create' },
+)}`;
 }
 
 /** Workspaces: list, create, archive (spec §3.3). The default workspace cannot be archived. */
