@@ -76,7 +76,7 @@ describe('openwif token (real binary)', () => {
         iss: `https://login.microsoftonline.com/${TENANT}/v2.0`,
         iat: now - 7300,
         nbf: now - 7300,
-        exp: now - 3700,
+        exp: now - 3675,
         azp: CLIENT_ID,
         azpacr: '2',
         oid: OID,
@@ -91,7 +91,8 @@ describe('openwif token (real binary)', () => {
     const decoded = JSON.parse(result.stdout);
     assert.equal(decoded.kind, 'Entra ID v2.0 access token');
     assert.equal(decoded.verified, false);
-    assert.match(decoded.times.exp, /EXPIRED 1h 1m ago/);
+    // 1h 1m 15s when signed; the child process may start up to a minute later on a loaded machine.
+    assert.match(decoded.times.exp, /EXPIRED 1h [12]m ago/);
     assert.equal(decoded.claims.azp, CLIENT_ID);
   });
 
