@@ -2,7 +2,9 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import { Type } from 'typebox';
 import type { JwksConfig } from '../domain/types.ts';
 import { badRequest } from '../http/errors.ts';
+import { validateKeySet, type RejectedKey } from '../trust/jwks-validation.ts';
 import type { OutboundPolicy } from '../trust/outbound-policy.ts';
+import { FetchError } from '../trust/safe-fetch.ts';
 
 /**
  * The `jwks` input (spec §1.5, §4.1, §4.2). The schema only pins the discriminator; the variant
@@ -75,7 +77,7 @@ function inlineKeys(value: unknown): Array<Record<string, unknown>> {
   if (!Array.isArray(value)) throw badRequest('jwks.keys: must be an array of JWK objects (not a {"keys": [...]} wrapper)');
   if (value.length === 0 || value.length > MAX_INLINE_KEYS) throw badRequest(`jwks.keys: must hold 1-${MAX_INLINE_KEYS} keys`);
   const kids = new Set<string>();
-  return value.map((key: unknown, i) => {
+  value.forEach((key: unknown, i) => {
     const field = `jwks.keys.${i}`;
     if (typeof key !== 'object' || key === null || Array.isArray(key)) throw badRequest(`${field}: must be a JWK object`);
     const jwk = key as Record<string, unknown>;
@@ -87,10 +89,25 @@ function inlineKeys(value: unknown): Array<Record<string, unknown>> {
     kids.add(jwk['kid']);
     if (jwk['kty'] !== 'RSA' && jwk['kty'] !== 'EC') throw badRequest(`${field}.kty: must be "RSA" or "EC"`);
     if (jwk['kty'] === 'EC' && !EC_CURVES.has(String(jwk['crv']))) throw badRequest(`${field}.crv: must be P-256, P-384 or P-521`);
-    if (jwk['use'] !== undefined && jwk['use'] !== 'sig') throw badRequest(`${field}.use: must be "sig" when present`);
     assertUsablePublicKey(jwk, field);
-    return jwk;
   });
+  assertRuntimeWouldUse(value as Array<Record<string, unknown>>);
+  return value as Array<Record<string, unknown>>;
+}
+
+/**
+ * The exchange filters keys with trust/jwks-validation.ts; a key it would drop (wrong `use`,
+ * an `alg` or `key_ops` that cannot verify) must be refused here, not saved to fail every exchange.
+ */
+function assertRuntimeWouldUse(keys: Array<Record<string, unknown>>): void {
+  let rejected: RejectedKey[];
+  try {
+    rejected = validateKeySet({ keys }, 'jwks.keys').rejected;
+  } catch (err) {
+    throw badRequest(err instanceof FetchError ? err.message : 'jwks.keys: not a usable key set');
+  }
+  const first = rejected[0];
+  if (first) throw badRequest(`jwks.keys: key ${JSON.stringify(first.kid ?? '(no kid)')} would never be used: ${first.reason}`);
 }
 
 /** Parses the key for real; RSA moduli under 2048 bits are refused (the verifier would refuse them anyway). */

@@ -67,7 +67,19 @@ describe('federation issuers: validation', () => {
       () => inline([{ kty: 'RSA', kid: 'r', e: 'AQAB', n: 'x'.repeat(86) }]),
       /^jwks\.keys\.0: RSA keys must be at least 2048 bits/,
     ],
-    ['inline encryption key', () => inline([{ ...rsaJwk, use: 'enc' }]), /^jwks\.keys\.0\.use:/],
+    ['inline encryption key', () => inline([{ ...rsaJwk, use: 'enc' }]), /^jwks\.keys: (key "[^"]+" would never be used|no usable public signing keys)/],
+    // Keys the exchange would silently drop must not be saved (every exchange would fail kid_not_found).
+    [
+      'inline key with a symmetric alg',
+      () => inline([{ ...rsaJwk, alg: 'HS256' }]),
+      /^jwks\.keys: (key "[^"]+" would never be used|no usable public signing keys)/,
+    ],
+    [
+      'inline key for encryption only',
+      () => inline([{ ...rsaJwk, key_ops: ['encrypt'] }]),
+      /^jwks\.keys: (key "[^"]+" would never be used|no usable public signing keys)/,
+    ],
+    ['one unusable key among good ones', () => inline([rsaJwk, { ...rsaJwk, kid: 'second', alg: 'HS256' }]), /^jwks\.keys: key "second" would never be used/],
   ];
   for (const [label, body, message] of invalidCreates) {
     test(`create rejects ${label}`, async () => {
