@@ -40,3 +40,15 @@ export function assertMayGrantAdminRole(caller: Caller): void {
     throw forbidden('Setting organization_role to admin requires an interactive credential (console session).');
   }
 }
+
+/** The audit fields of an object the caller creates now. */
+export function createdBy(caller: Caller, now: string) {
+  return {
+    created_at: now,
+    updated_at: now,
+    archived_at: null,
+    created_by_actor_id: caller.actorId,
+    updated_by_actor_id: caller.actorId,
+    archived_by_actor_id: null,
+  };
+}

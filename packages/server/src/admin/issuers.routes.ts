@@ -7,7 +7,7 @@ import { newId } from '../domain/ids.ts';
 import type { Issuer, JwksConfig } from '../domain/types.ts';
 import { badRequest, forbidden, notFound } from '../http/errors.ts';
 import { checkTenantPinning } from '../policy/shared-issuers.ts';
-import { callerOf } from './admin-caller.ts';
+import { callerOf, createdBy } from './admin-caller.ts';
 import { IncludeArchived, Nullable, Slug } from './common-schemas.ts';
 import { checkDialledUrls, IssuerUrl, JwksInput, MaxJwtLifetime, parseJwks } from './issuer-input.ts';
 import { quote } from './memberships.ts';
@@ -65,12 +65,7 @@ export async function issuerRoutes(scope: FastifyInstance, deps: AppDeps): Promi
       max_jwt_lifetime_seconds: body.max_jwt_lifetime_seconds ?? DEFAULT_MAX_JWT_LIFETIME,
       jwks_polling_disabled_at: null,
       poll_status: null,
-      created_at: now,
-      updated_at: now,
-      archived_at: null,
-      created_by_actor_id: caller.actorId,
-      updated_by_actor_id: caller.actorId,
-      archived_by_actor_id: null,
+      ...createdBy(caller, now),
     };
     await deps.stores.issuers.insert(issuer);
     return presentIssuer(issuer);

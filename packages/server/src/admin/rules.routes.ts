@@ -5,7 +5,7 @@ import type { AppDeps } from '../app.ts';
 import { newId } from '../domain/ids.ts';
 import type { Rule } from '../domain/types.ts';
 import { badRequest, notFound } from '../http/errors.ts';
-import { assertMayManageRuleScope, callerOf } from './admin-caller.ts';
+import { assertMayManageRuleScope, callerOf, createdBy } from './admin-caller.ts';
 import { Description, IncludeArchived, Nullable, Slug } from './common-schemas.ts';
 import { quote } from './memberships.ts';
 import { cursorQuery, PageCursorQuery } from './pagination.ts';
@@ -102,12 +102,7 @@ export async function ruleRoutes(scope: FastifyInstance, deps: AppDeps): Promise
       token_lifetime_seconds: body.token_lifetime_seconds ?? DEFAULT_TOKEN_LIFETIME,
       applies_to_all_workspaces: appliesToAll,
       workspace_ids: workspaceIds,
-      created_at: now,
-      updated_at: now,
-      archived_at: null,
-      created_by_actor_id: caller.actorId,
-      updated_by_actor_id: caller.actorId,
-      archived_by_actor_id: null,
+      ...createdBy(caller, now),
     };
     await deps.stores.rules.insert(rule);
     return presentRule(rule, { issuerName: issuer.name, serviceAccountName: account.name });

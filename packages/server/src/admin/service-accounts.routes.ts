@@ -5,7 +5,7 @@ import type { AppDeps } from '../app.ts';
 import { newId } from '../domain/ids.ts';
 import type { ServiceAccount } from '../domain/types.ts';
 import { badRequest } from '../http/errors.ts';
-import { assertMayGrantAdminRole, callerOf } from './admin-caller.ts';
+import { assertMayGrantAdminRole, callerOf, createdBy } from './admin-caller.ts';
 import { Description, IncludeArchived, NoBillingWorkspaceRole, Nullable, Slug, TaggedIdString } from './common-schemas.ts';
 import { addMembership, listWorkspacesOfAccount, removeMembership, serviceAccountForMembership, workspaceForMembership } from './memberships.ts';
 import { cursorQuery, PageCursorQuery, pageCursorBody } from './pagination.ts';
@@ -50,12 +50,7 @@ export async function serviceAccountRoutes(scope: FastifyInstance, deps: AppDeps
       name: body.name,
       description: body.description ?? null,
       organization_role: role,
-      created_at: now,
-      updated_at: now,
-      archived_at: null,
-      created_by_actor_id: caller.actorId,
-      updated_by_actor_id: caller.actorId,
-      archived_by_actor_id: null,
+      ...createdBy(caller, now),
     };
     await deps.stores.serviceAccounts.insert(account);
     return presentServiceAccount(account);

@@ -32,6 +32,8 @@ export class SqlExchangeLedger implements ExchangeLedger {
 
   /** Returns, per mint, whether it was recorded (false: its jti was taken, nothing written). */
   private write(mints: MintRecord[]): Promise<boolean[]> {
+    // The exchange's clock, not the wall clock: the latest mint time in the batch.
+    const now = mints.reduce((latest, m) => (m.grant.created_at > latest ? m.grant.created_at : latest), '');
     return this.db.transaction().execute(async (tx) => {
       const key = (r: { issuerId: string; jti: string }) => `${r.issuerId}\u0000${r.jti}`;
       // The first mint of a jti within the batch competes for it; later copies have already lost.
@@ -47,7 +49,7 @@ export class SqlExchangeLedger implements ExchangeLedger {
             oc
               .columns(['issuer_id', 'jti'])
               .doUpdateSet((eb) => ({ expires_at: eb.ref('excluded.expires_at') }))
-              .where('jti_claims.expires_at', '<', new Date().toISOString()),
+              .where('jti_claims.expires_at', '<', now),
           )
           .returning(['issuer_id', 'jti'])
           .execute();
