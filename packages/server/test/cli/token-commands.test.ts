@@ -168,7 +168,7 @@ describe('openwif token (real binary)', () => {
     ];
     const redacted = await runCli(base, { stdin: await issuer.sign({ sub: 'repo:acme/api:ref:refs/heads/main', aud: DEFAULT_AUDIENCE, jti: 'a1' }) });
     assert.equal(redacted.code, 0, redacted.stderr);
-    assert.match(redacted.stdout, /^access_token: sk-ant-oat01-…\w{4} \[redacted, \d+ chars; --show-token prints it\]$/m);
+    assert.match(redacted.stdout, /^access_token: sk-ant-oat01-…[\w-]{4} \[redacted, \d+ chars; --show-token prints it\]$/m);
     assert.match(redacted.stdout, /^expires_in: +\d+$/m);
 
     const shown = await runCli([...base, '--show-token', '--json'], {
