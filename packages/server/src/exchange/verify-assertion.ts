@@ -37,7 +37,9 @@ export async function verifyAssertion(assertion: string, issuer: Issuer, keys: K
 
   const unverifiedIss = decodeSegment(payloadPart, 'payload').iss;
   if (unverifiedIss !== issuer.issuer_url) {
-    throw new ExchangeDenied('issuer_mismatch', `iss ${JSON.stringify(String(unverifiedIss).slice(0, 200))} is not ${issuer.issuer_url}`);
+    // Any JSON value can arrive here; String() would run an attacker's "toString" member (and throw).
+    const shown = typeof unverifiedIss === 'string' ? JSON.stringify(unverifiedIss.slice(0, 200)) : (JSON.stringify(unverifiedIss) ?? 'missing').slice(0, 200);
+    throw new ExchangeDenied('issuer_mismatch', `iss ${shown} is not ${issuer.issuer_url}`);
   }
 
   if (kid.length > MAX_KID_LENGTH) throw new ExchangeDenied('kid_not_found', 'kid is too long');

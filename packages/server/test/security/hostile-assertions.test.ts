@@ -164,7 +164,7 @@ describe('hostile assertions', () => {
     assert.equal(health.status, 200);
   });
 
-  test('odd-typed claims: aud object, exp string, sub array/number/object, iat boolean', async () => {
+  test('odd-typed claims: aud object, exp string, sub array/number/object, iat boolean, iss with a toString member', async () => {
     const cases: Array<Record<string, unknown>> = [
       { aud: { aud: DEFAULT_AUDIENCE } },
       { aud: [[DEFAULT_AUDIENCE]] },
@@ -181,6 +181,10 @@ describe('hostile assertions', () => {
       { nbf: 'yesterday' },
       { iss: [issuer.url] },
       { iss: { url: issuer.url } },
+      // Found by the fuzzer: describing such an iss with String() ran its "toString" member.
+      { iss: [{ toString: 0 }] },
+      { iss: { toString: 'x', valueOf: 1 } },
+      { iss: null },
     ];
     for (const extra of cases) await expectRefused(await signJson({ alg: 'RS256', kid: rsa.kid, typ: 'JWT' }, claims(extra), rsa));
   });
