@@ -17,11 +17,9 @@ export interface LoadOptions {
   body?: () => string;
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
-  /** Fixed request rate (req/s across all connections); unlimited when omitted. */
-  rate?: number;
 }
 
-/** One bounded autocannon run; latencies in milliseconds. */
+/** One bounded closed-loop autocannon run (throughput at saturation); latencies in milliseconds. For latency at a fixed rate see paced-load.ts. */
 export async function load(options: LoadOptions): Promise<LoadResult> {
   const result = await autocannon({
     url: options.url,
@@ -29,7 +27,6 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     duration: options.seconds,
     connections: options.connections,
     headers: { 'content-type': 'application/json', ...options.headers },
-    ...(options.rate ? { overallRate: options.rate } : {}),
     ...(options.body
       ? {
           requests: [

@@ -2,6 +2,7 @@ import { compactVerify, exportJWK, generateKeyPair, importJWK } from 'jose';
 import { presign, jwt } from '../lib/assertions.ts';
 import { exchangeBody, setUpFederation, type BenchAlg } from '../lib/federation.ts';
 import { load, type LoadResult } from '../lib/load.ts';
+import { pacedLoad } from '../lib/paced-load.ts';
 import { startChild, startOpenWif, type ChildServer } from '../lib/processes.ts';
 
 const BASELINES = new URL('../baselines/', import.meta.url).pathname;
@@ -20,18 +21,16 @@ function pool(bodies: string[]): () => string {
 export async function measureOpenWif(
   server: ChildServer,
   alg: BenchAlg,
+  /** With `rate`: open-loop arrivals at that rate (latency at a given load); without: as fast as `connections` allow. */
   opts: { seconds: number; connections: number; expectedRps: number; tag: string; rate?: number },
 ): Promise<LoadResult> {
   const fed = await setUpFederation(server.url, alg, opts.tag);
   const count = Math.ceil(opts.expectedRps * opts.seconds * 1.3) + 100;
   const assertions = await presign(count, fed.sign);
-  return load({
-    url: `${server.url}/v1/oauth/token`,
-    seconds: opts.seconds,
-    connections: opts.connections,
-    body: pool(assertions.map((a) => exchangeBody(fed, a))),
-    ...(opts.rate ? { rate: opts.rate } : {}),
-  });
+  const body = pool(assertions.map((a) => exchangeBody(fed, a)));
+  const url = `${server.url}/v1/oauth/token`;
+  if (opts.rate) return pacedLoad({ url, rate: opts.rate, seconds: opts.seconds, body });
+  return load({ url, seconds: opts.seconds, connections: opts.connections, body });
 }
 
 /** Baseline (a): the same HTTP stack doing nothing. */
