@@ -15,6 +15,7 @@ const STORELESS = [
   'packages/server/test/emulators',
   'packages/server/test/trust',
   'packages/server/test/config',
+  'packages/server/test/domain',
   'packages/client',
 ];
 

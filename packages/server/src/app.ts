@@ -13,6 +13,7 @@ import { registerOpenApiRoute } from './openapi/openapi-route.ts';
 import { HttpError } from './http/errors.ts';
 import { newRequestId } from './http/request-id.ts';
 import type { Metrics } from './observability/metrics.ts';
+import type { ConfigCache } from './storage/config-cache.ts';
 import type { Stores } from './storage/ports.ts';
 import type { KeyResolver } from './trust/key-resolver.ts';
 import type { OutboundPolicy } from './trust/outbound-policy.ts';
@@ -20,6 +21,8 @@ import type { OutboundPolicy } from './trust/outbound-policy.ts';
 export interface AppDeps {
   settings: Settings;
   stores: Stores;
+  /** The exchange's and the gateway's configuration reads, cached but never stale. */
+  config: ConfigCache;
   keys: KeyResolver;
   matching: RuleMatcherCache;
   outbound: OutboundPolicy;

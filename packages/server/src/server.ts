@@ -6,6 +6,7 @@ import type { GatewayRouteOptions } from './gateway/index.ts';
 import { RuleMatcherCache } from './exchange/rule-matchers.ts';
 import { Metrics } from './observability/metrics.ts';
 import { startHousekeeping } from './storage/housekeeping.ts';
+import { ConfigCache } from './storage/config-cache.ts';
 import { openStores } from './storage/open-store.ts';
 import type { Stores } from './storage/ports.ts';
 import { startJwksPoller } from './trust/jwks-poller.ts';
@@ -36,7 +37,8 @@ export async function startServer(settings: Settings, options: ServerOptions = {
     const keys = new IssuerKeyCache({ policy: outbound, now: () => now().getTime() });
     const matching = new RuleMatcherCache({ defaultAudiences: settings.defaultAudiences });
     const metrics = new Metrics();
-    const app = await buildApp({ settings, stores, keys, matching, outbound, metrics, now, ...(options.gateway ? { gateway: options.gateway } : {}) });
+    const config = new ConfigCache(stores);
+    const app = await buildApp({ settings, stores, config, keys, matching, outbound, metrics, now, ...(options.gateway ? { gateway: options.gateway } : {}) });
     const poller = startJwksPoller({ stores, keys, now: () => now().getTime(), log: app.log });
     const housekeeping = startHousekeeping({
       stores,

@@ -1,6 +1,6 @@
 import { grantsOrgAdmin } from '../domain/scopes.ts';
 import type { Rule, ServiceAccount, Workspace } from '../domain/types.ts';
-import type { Stores } from '../storage/ports.ts';
+import type { ConfigReads } from '../storage/config-cache.ts';
 import { ExchangeDenied } from './deny-reasons.ts';
 
 export interface ResolvedTarget {
@@ -12,7 +12,7 @@ export interface ResolvedTarget {
 export async function resolveTarget(
   rule: Rule,
   requested: { serviceAccountId: string | null; workspaceId: string | null },
-  stores: Stores,
+  stores: ConfigReads,
 ): Promise<ResolvedTarget> {
   const account = await stores.serviceAccounts.get(rule.organization_id, rule.target_service_account_id);
   if (!account || account.archived_at !== null) throw new ExchangeDenied('service_account_archived');
@@ -28,7 +28,7 @@ export async function resolveTarget(
   return { serviceAccount: account, workspace };
 }
 
-async function resolveWorkspace(rule: Rule, requestedId: string | null, stores: Stores): Promise<Workspace> {
+async function resolveWorkspace(rule: Rule, requestedId: string | null, stores: ConfigReads): Promise<Workspace> {
   const enabled = (id: string) => rule.applies_to_all_workspaces || rule.workspace_ids.includes(id);
 
   if (requestedId !== null) {

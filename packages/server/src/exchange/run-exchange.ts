@@ -3,6 +3,7 @@ import { scopeList } from '../domain/scopes.ts';
 import type { AuthEvent, Rule } from '../domain/types.ts';
 import { unauthorized } from '../http/errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { ConfigCache } from '../storage/config-cache.ts';
 import type { Stores } from '../storage/ports.ts';
 import { newAccessToken, tokenLifetimeSeconds } from '../tokens/mint-token.ts';
 import type { KeyResolver } from '../trust/key-resolver.ts';
@@ -18,6 +19,7 @@ export interface RuleMatching {
 
 export interface ExchangeDeps {
   stores: Stores;
+  config: ConfigCache;
   keys: KeyResolver;
   matching: RuleMatching;
   metrics: Metrics;
@@ -48,7 +50,8 @@ export const authenticationFailed = () => unauthorized('Authentication failed');
  */
 export async function runExchange(req: ExchangeRequest, ctx: ExchangeContext, deps: ExchangeDeps): Promise<ExchangeResult> {
   const { stores } = deps;
-  const rule = await stores.rules.getById(req.federationRuleId);
+  const config = await deps.config.view();
+  const rule = await config.rules.getById(req.federationRuleId);
   // Unknown rule and rule-of-another-org are indistinguishable, and leave no event (no org to file it under).
   if (!rule || rule.organization_id !== req.organizationId) throw authenticationFailed();
 
@@ -57,7 +60,7 @@ export async function runExchange(req: ExchangeRequest, ctx: ExchangeContext, de
   const event = startEvent(rule, req, ctx, now);
   try {
     if (rule.archived_at !== null) throw new ExchangeDenied('rule_archived');
-    const issuer = await stores.issuers.get(rule.organization_id, rule.issuer_id);
+    const issuer = await config.issuers.get(rule.organization_id, rule.issuer_id);
     if (!issuer || issuer.archived_at !== null) throw new ExchangeDenied('issuer_archived');
     event.issuer_id = issuer.id;
 
@@ -68,7 +71,7 @@ export async function runExchange(req: ExchangeRequest, ctx: ExchangeContext, de
     const mismatch = deps.matching.check(rule, token.claims);
     if (mismatch) throw new ExchangeDenied(mismatch);
 
-    const target = await resolveTarget(rule, req, stores);
+    const target = await resolveTarget(rule, req, config);
     event.service_account_id = target.serviceAccount.id;
     event.workspace_id = target.workspace.id;
 

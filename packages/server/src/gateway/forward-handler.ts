@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app.ts';
 import type { AccessTokenGrant } from '../domain/types.ts';
+import type { ConfigReads } from '../storage/config-cache.ts';
 import { badRequest, forbidden, HttpError } from '../http/errors.ts';
 import { assertScopeAllows, authenticateGatewayCall } from './authorize.ts';
 import { BodyLimit, BodyTooLargeError, declaredLength } from './body-limit.ts';
@@ -44,7 +45,8 @@ export function forwardHandler(ctx: ForwardContext) {
       return reply.callNotFound();
     }
 
-    const grant = await authenticateGatewayCall(deps.stores, request, deps.now());
+    const config = await deps.config.view();
+    const grant = await authenticateGatewayCall(config, request, deps.now());
     reply.header('anthropic-workspace-id', grant.workspace_id);
     countWhenDone(ctx, reply, grant);
     assertScopeAllows(grant, verdict.scope, request.method, path);
@@ -56,7 +58,7 @@ export function forwardHandler(ctx: ForwardContext) {
 
     if (ctx.upstream === null) throw new HttpError(503, 'service_unavailable_error', 'The gateway has no upstream API configured (OPENWIF_UPSTREAM_URL).');
     const upstream = ctx.upstream;
-    const upstreamKey = ctx.needsUpstreamKey ? await keyFor(ctx, grant, request) : null;
+    const upstreamKey = ctx.needsUpstreamKey ? await keyFor(ctx, config, grant, request) : null;
     const controller = new AbortController();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) controller.abort();
@@ -126,10 +128,10 @@ async function takeRateAndSlot(limiter: RateLimiter, grant: AccessTokenGrant, re
   return slot;
 }
 
-async function keyFor(ctx: ForwardContext, grant: AccessTokenGrant, request: FastifyRequest): Promise<string> {
+async function keyFor(ctx: ForwardContext, config: ConfigReads, grant: AccessTokenGrant, request: FastifyRequest): Promise<string> {
   let found;
   try {
-    found = await upstreamKeyFor(ctx.deps.stores.upstreamCredentials, ctx.deps.settings, grant);
+    found = await upstreamKeyFor(config.upstreamCredentials, ctx.deps.settings, grant);
   } catch (err) {
     if (!(err instanceof CredentialSealError)) throw err;
     request.log.error({ workspace_id: grant.workspace_id, problem: err.message }, 'cannot open the upstream credential');

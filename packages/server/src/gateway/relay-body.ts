@@ -21,7 +21,6 @@ export function relayBody(source: Readable, options: RelayOptions): Readable {
   const out = new PassThrough();
   let done = false;
   let endsWithBlankLine = true;
-  let idle: NodeJS.Timeout | undefined;
 
   const finish = (outcome: 'complete' | 'failed' | 'client_gone') => {
     if (done) return false;
@@ -44,18 +43,14 @@ export function relayBody(source: Readable, options: RelayOptions): Readable {
         : (['api_error', 'The upstream API closed the stream early.'] as const);
     out.end(`${endsWithBlankLine ? '' : '\n\n'}${sseError(type, message, options.requestId)}`);
   };
-  const armIdle = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => failWith(new UpstreamTimeoutError('idle')), options.timeouts.idleMs);
-  };
+  const idle = setTimeout(() => failWith(new UpstreamTimeoutError('idle')), options.timeouts.idleMs);
   const total = setTimeout(() => failWith(new UpstreamTimeoutError('total')), options.timeouts.totalMs);
-  armIdle();
 
   source.on('data', (data: Buffer | string) => {
     if (done) return;
     const chunk = typeof data === 'string' ? Buffer.from(data) : data;
-    armIdle();
-    endsWithBlankLine = chunk.length >= 2 ? chunk.subarray(-2).toString('latin1') === '\n\n' : false;
+    idle.refresh();
+    if (options.sse) endsWithBlankLine = chunk.length >= 2 ? chunk.subarray(-2).toString('latin1') === '\n\n' : false;
     if (!out.write(chunk)) source.pause();
   });
   out.on('drain', () => source.resume());

@@ -12,7 +12,7 @@ export type UpstreamKeySource = 'workspace' | 'server_default';
  * default: that would bill another account without anyone noticing.
  */
 export async function upstreamKeyFor(
-  store: UpstreamCredentialStore,
+  store: Pick<UpstreamCredentialStore, 'get'>,
   settings: Pick<Settings, 'secretKey' | 'upstreamApiKey'>,
   grant: Pick<AccessTokenGrant, 'organization_id' | 'workspace_id'>,
 ): Promise<{ key: string; source: UpstreamKeySource } | null> {

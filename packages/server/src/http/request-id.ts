@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../domain/random-pool.ts';
 
 /** `req_` + 24 base62-ish characters, matching the shape of Anthropic request IDs. */
 export function newRequestId(): string {

@@ -15,6 +15,7 @@ import type { Database } from './sql/schema.ts';
 import { SqlMembershipStore, SqlServiceAccountStore } from './sql/service-account-store.ts';
 import { SqlTokenStore } from './sql/token-store.ts';
 import { SqlExchangeLedger } from './sql/exchange-ledger.ts';
+import { SqlConfigGenerationStore } from './sql/config-generation-store.ts';
 import { SqlUpstreamCredentialStore } from './sql/upstream-credential-store.ts';
 import { SqlWorkspaceStore } from './sql/workspace-store.ts';
 
@@ -92,6 +93,7 @@ export async function openStores(databaseUrl: string, redisUrl: string | null = 
     authEvents: new SqlAuthEventStore(db),
     upstreamCredentials: new SqlUpstreamCredentialStore(db),
     consoleSessions: new SqlConsoleSessionStore(db),
+    configGeneration: new SqlConfigGenerationStore(db),
     sweep: async (now) => {
       let removed = 0;
       for (const table of ['access_tokens', 'jti_claims', 'console_sessions'] as const) {

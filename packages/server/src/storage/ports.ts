@@ -138,6 +138,14 @@ export interface RuleStore {
   disableWorkspace(ruleId: string, workspaceId: string): Promise<void>;
 }
 
+/**
+ * A counter that database triggers increment, in the same transaction, on every change to the
+ * configuration an exchange or a gateway call depends on. Unchanged value: nothing changed.
+ */
+export interface ConfigGenerationStore {
+  current(): Promise<number>;
+}
+
 export interface TokenStore {
   find(tokenHash: string): Promise<AccessTokenGrant | null>;
 }
@@ -237,6 +245,7 @@ export interface Stores {
   authEvents: AuthEventStore;
   upstreamCredentials: UpstreamCredentialStore;
   consoleSessions: ConsoleSessionStore;
+  configGeneration: ConfigGenerationStore;
   /** Deletes expired tokens, JTI records and console sessions; returns how many rows went. */
   sweep(now: string): Promise<number>;
   /** Each backing service and whether it answers; used by /readyz. */

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomBytes } from '../domain/random-pool.ts';
 
 export const ACCESS_TOKEN_PREFIX = 'sk-ant-oat01-';
 export const ADMIN_TOKEN_PREFIX = 'owif-admin-';

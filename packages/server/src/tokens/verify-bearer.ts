@@ -1,5 +1,5 @@
 import type { AccessTokenGrant } from '../domain/types.ts';
-import type { Stores } from '../storage/ports.ts';
+import type { ConfigReads } from '../storage/config-cache.ts';
 import { ACCESS_TOKEN_PREFIX, hashSecret } from './token-hash.ts';
 
 export type BearerRejection = 'malformed' | 'unknown' | 'expired' | 'service_account_inactive' | 'not_a_member';
@@ -14,7 +14,7 @@ const MAX_TOKEN_LENGTH = 256;
  * member of the token's workspace (spec §5.8 decision), so archiving or removing an account
  * takes effect on its next request.
  */
-export async function verifyAccessToken(stores: Stores, token: string, now: Date): Promise<BearerCheck> {
+export async function verifyAccessToken(stores: ConfigReads, token: string, now: Date): Promise<BearerCheck> {
   if (!token.startsWith(ACCESS_TOKEN_PREFIX) || token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
   const grant = await stores.tokens.find(hashSecret(token));
   if (!grant) return { ok: false, reason: 'unknown' };

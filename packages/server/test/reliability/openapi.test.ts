@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { adminRoutes } from '../../src/admin/index.ts';
 import type { AppDeps } from '../../src/app.ts';
 import { tokenRoutes } from '../../src/exchange/token-route.ts';
+import { ConfigCache } from '../../src/storage/config-cache.ts';
 import { RuleMatcherCache } from '../../src/exchange/rule-matchers.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import { collectOpenApi } from '../../src/openapi/collect-openapi.ts';
@@ -55,6 +56,7 @@ describe('OpenAPI document generated from the route schemas', () => {
     const deps: AppDeps = {
       settings: server.settings,
       stores: server.stores,
+      config: new ConfigCache(server.stores),
       keys: new IssuerKeyCache({ policy: outbound }),
       matching: new RuleMatcherCache({ defaultAudiences: server.settings.defaultAudiences }),
       outbound,

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, SqliteAdapter, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /**
  * Ordered, in-code migrations (no filesystem scan). Each uses only portable DDL: text, integer,
@@ -197,7 +197,55 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_config_generation': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('config_generation')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('value', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.insertInto('config_generation').values({ id: 1, value: 0 }).execute();
+      await bumpGenerationOnChange(db);
+    },
+  },
 };
+
+/**
+ * The rows that decide an exchange or a gateway call (see storage/config-cache.ts), and the
+ * changes to them that move the generation. Minting a token (an insert) changes no decision;
+ * deleting or expiring one by hand does, so the cache of grants honours it at once.
+ */
+const CONFIG_CHANGES: Record<string, Array<'INSERT' | 'UPDATE' | 'DELETE'>> = {
+  workspaces: ['INSERT', 'UPDATE', 'DELETE'],
+  service_accounts: ['INSERT', 'UPDATE', 'DELETE'],
+  memberships: ['INSERT', 'UPDATE', 'DELETE'],
+  federation_issuers: ['INSERT', 'UPDATE', 'DELETE'],
+  federation_rules: ['INSERT', 'UPDATE', 'DELETE'],
+  rule_workspaces: ['INSERT', 'UPDATE', 'DELETE'],
+  upstream_credentials: ['INSERT', 'UPDATE', 'DELETE'],
+  access_tokens: ['UPDATE', 'DELETE'],
+};
+
+/**
+ * Triggers, not application code, bump the generation: a write path added later cannot forget
+ * to, and the bump commits (or rolls back) with the change itself.
+ */
+async function bumpGenerationOnChange(db: Kysely<any>): Promise<void> {
+  const bump = 'UPDATE config_generation SET value = value + 1 WHERE id = 1';
+  if (db.getExecutor().adapter instanceof SqliteAdapter) {
+    for (const [table, events] of Object.entries(CONFIG_CHANGES)) {
+      for (const event of events) {
+        await sql.raw(`CREATE TRIGGER ${table}_${event.toLowerCase()}_bumps_generation AFTER ${event} ON ${table} BEGIN ${bump}; END`).execute(db);
+      }
+    }
+    return;
+  }
+  await sql.raw(`CREATE FUNCTION bump_config_generation() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${bump}; RETURN NULL; END $$`).execute(db);
+  for (const [table, events] of Object.entries(CONFIG_CHANGES)) {
+    const on = [...events, ...(events.includes('DELETE') ? ['TRUNCATE'] : [])].join(' OR ');
+    await sql.raw(`CREATE TRIGGER ${table}_bumps_generation AFTER ${on} ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION bump_config_generation()`).execute(db);
+  }
+}
 
 /** Names are unique among live objects only: archiving frees a name (docs/design.md). */
 async function uniqueLiveName(db: Kysely<any>, table: string): Promise<void> {

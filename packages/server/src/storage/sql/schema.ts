@@ -6,6 +6,7 @@
 export interface Database {
   organizations: { id: string; name: string; created_at: string };
   installation: { id: number; organization_id: string };
+  config_generation: { id: number; value: number | string | bigint };
   console_sessions: {
     id_hash: string;
     organization_id: string;
