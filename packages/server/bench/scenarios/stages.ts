@@ -8,6 +8,7 @@ import type { AuthEvent, Issuer, Rule, ServiceAccount } from '../../src/domain/t
 import { parseExchangeRequest } from '../../src/exchange/parse-request.ts';
 import { resolveTarget } from '../../src/exchange/resolve-target.ts';
 import { RuleMatcherCache } from '../../src/exchange/rule-matchers.ts';
+import { ConfigCache } from '../../src/storage/config-cache.ts';
 import { verifyAssertion } from '../../src/exchange/verify-assertion.ts';
 import { openStores } from '../../src/storage/open-store.ts';
 import { newAccessToken } from '../../src/tokens/mint-token.ts';
@@ -81,6 +82,7 @@ export async function measureStages(r: Reporter): Promise<void> {
     await stores.rules.insert(rule);
     const keys = new IssuerKeyCache({ policy: new OutboundPolicy([]) });
     const matching = new RuleMatcherCache({ defaultAudiences: [AUDIENCE] });
+    const config = new ConfigCache(stores);
     const t = Math.floor(Date.now() / 1000);
     const [assertion] = await presign(1, () =>
       jwt({ iss: ISSUER_URL, sub: 'bench-workload', aud: AUDIENCE, iat: t, exp: t + 900, jti: 'j' }, privateKey, { alg: 'ES256', kid: 'k1' }),
@@ -135,12 +137,26 @@ export async function measureStages(r: Reporter): Promise<void> {
     const rows: Array<[string, number]> = [
       ['parse: JSON body + request shape', await perCall(ms, () => parseExchangeRequest(JSON.parse(bodyText)))],
       [
-        'store reads: rule + issuer',
-        await perCall(ms, async () => [await stores.rules.getById(rule.id), await stores.issuers.get(organization.id, issuer.id)]),
+        'store reads, uncached: rule + issuer + service account + workspace',
+        await perCall(ms, async () => [
+          await stores.rules.getById(rule.id),
+          await stores.issuers.get(organization.id, issuer.id),
+          await resolveTarget(rule, { serviceAccountId: null, workspaceId: null }, stores),
+        ]),
+      ],
+      [
+        'the same through a ConfigCache view (what the exchange does: 1 generation query)',
+        await perCall(ms, async () => {
+          const view = await config.view();
+          return [
+            await view.rules.getById(rule.id),
+            await view.issuers.get(organization.id, issuer.id),
+            await resolveTarget(rule, { serviceAccountId: null, workspaceId: null }, view),
+          ];
+        }),
       ],
       ['verify: ES256 signature + claims (key cached)', await perCall(ms, () => verifyAssertion(assertion!, issuer, keys, t))],
       ['policy: audience + subject prefix', await perCall(ms, () => matching.check(rule, claims))],
-      ['target: service account + workspace', await perCall(ms, () => resolveTarget(rule, { serviceAccountId: null, workspaceId: null }, stores))],
       ['mint + durable write, one at a time (jti + token + event, 1 commit)', await perCall(ms, (i) => mint(i))],
     ];
     // Group commit: 32 concurrent mints share commits, as under load.

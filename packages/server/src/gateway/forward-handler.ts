@@ -72,7 +72,7 @@ export function forwardHandler(ctx: ForwardContext) {
         method: request.method,
         pathAndQuery: query === undefined ? path : `${path}?${query}`,
         headers: request.headers,
-        body: hasBody(request.raw) ? capped(request.raw, options.maxBodyBytes) : null,
+        body: upstreamBody(request.raw, options.maxBodyBytes),
         apiKey: upstreamKey,
         signal: controller.signal,
       });
@@ -171,10 +171,15 @@ function countWhenDone(ctx: ForwardContext, reply: FastifyReply, grant: AccessTo
   });
 }
 
-function hasBody(raw: IncomingMessage): boolean {
-  if (raw.headers['transfer-encoding'] !== undefined) return true;
+/**
+ * The request body as the upstream will read it, or null when there is none. A declared
+ * Content-Length (already checked against the cap) is enforced by the HTTP parser, which never
+ * delivers more; only a chunked body has to be counted on its way through.
+ */
+function upstreamBody(raw: IncomingMessage, limit: number): Readable | null {
+  if (raw.headers['transfer-encoding'] !== undefined) return capped(raw, limit);
   const length = declaredLength(raw.headers['content-length']);
-  return length !== null && length > 0;
+  return length !== null && length > 0 ? raw : null;
 }
 
 function capped(raw: IncomingMessage, limit: number): Readable {

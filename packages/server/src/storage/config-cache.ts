@@ -38,9 +38,12 @@ export class ConfigCache {
       this.generation = generation;
     }
     const { stores } = this;
-    const read = <T>(key: string[], load: () => Promise<T>) => this.read(generation, key.join('\u0000'), load);
+    const read = <T>(key: string[], load: () => Promise<T>) => this.read(generation, key.join('\u0000'), load, true);
+    // Rule IDs and token digests come straight from callers: an absent one is not kept, so a
+    // flood of made-up values cannot push out the real entries.
+    const readUntrusted = <T>(key: string[], load: () => Promise<T>) => this.read(generation, key.join('\u0000'), load, false);
     return {
-      rules: { getById: (id) => read(['rule', id], () => stores.rules.getById(id)) },
+      rules: { getById: (id) => readUntrusted(['rule', id], () => stores.rules.getById(id)) },
       issuers: { get: (org, id) => read(['issuer', org, id], () => stores.issuers.get(org, id)) },
       serviceAccounts: { get: (org, id) => read(['account', org, id], () => stores.serviceAccounts.get(org, id)) },
       workspaces: {
@@ -48,17 +51,16 @@ export class ConfigCache {
         getDefault: (org) => read(['default workspace', org], () => stores.workspaces.getDefault(org)),
       },
       memberships: { get: (account, workspace) => read(['membership', account, workspace], () => stores.memberships.get(account, workspace)) },
-      tokens: { find: (tokenHash) => read(['grant', tokenHash], () => stores.tokens.find(tokenHash)) },
+      tokens: { find: (tokenHash) => readUntrusted(['grant', tokenHash], () => stores.tokens.find(tokenHash)) },
       upstreamCredentials: { get: (org, workspace) => read(['upstream credential', org, workspace], () => stores.upstreamCredentials.get(org, workspace)) },
     };
   }
 
-  private async read<T>(generation: number, key: string, load: () => Promise<T>): Promise<T> {
+  private async read<T>(generation: number, key: string, load: () => Promise<T>, keepAbsent: boolean): Promise<T> {
     if (generation === this.generation && this.entries.has(key)) return this.entries.get(key) as T;
     const value = await load();
     // A view that started before the last change must not file what it read under the new generation.
-    // Absent objects are not kept: a flood of unknown IDs must not push out the real ones.
-    if (value !== null && generation === this.generation) {
+    if ((value !== null || keepAbsent) && generation === this.generation) {
       if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
       this.entries.set(key, deepFreeze(value));
     }

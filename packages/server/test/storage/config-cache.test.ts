@@ -25,7 +25,7 @@ function countingStores(stores: Stores): { stores: Stores; calls: string[] } {
       },
     });
   const counted = { ...stores };
-  for (const name of ['rules', 'issuers', 'serviceAccounts', 'workspaces', 'memberships', 'tokens', 'configGeneration'] as const) {
+  for (const name of ['rules', 'issuers', 'serviceAccounts', 'workspaces', 'memberships', 'tokens', 'upstreamCredentials', 'configGeneration'] as const) {
     (counted as Record<string, object>)[name] = wrap(name, stores[name]);
   }
   return { stores: counted, calls };
@@ -77,11 +77,20 @@ describe('ConfigCache: configuration reads from memory, never stale', () => {
     }
   });
 
-  it('absent objects are not cached: unknown IDs always go to the store', async () => {
+  it('unknown rule IDs and token digests (caller input) are not cached; other absences are', async () => {
     const { stores, calls } = countingStores(server.stores);
     const cache = new ConfigCache(stores);
-    for (let i = 0; i < 3; i++) assert.equal(await (await cache.view()).rules.getById('fedrule_doesnotexist'), null);
+    for (let i = 0; i < 3; i++) {
+      const view = await cache.view();
+      assert.equal(await view.rules.getById('fdrl_01doesnotexist'), null);
+      assert.equal(await view.tokens.find('0'.repeat(64)), null);
+      assert.equal(await view.upstreamCredentials.get(server.organizationId, federation.defaultWorkspaceId), null);
+      assert.equal(await view.memberships.get(federation.serviceAccount.id, federation.defaultWorkspaceId), null);
+    }
     assert.equal(count(calls, 'rules.getById'), 3);
+    assert.equal(count(calls, 'tokens.find'), 3);
+    assert.equal(count(calls, 'upstreamCredentials.get'), 1);
+    assert.equal(count(calls, 'memberships.get'), 1);
   });
 
   it('a write to any configuration table by another connection moves the generation and is read at once', async () => {
