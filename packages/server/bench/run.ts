@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--seconds N] [--reps N] [--only exchange,latency,stages,gateway,scale] [--write]
+// npm run bench [-- --quick] [--seconds N] [--reps N] [--only exchange,latency,stages,gateway,scale,flood,startup] [--write]
 // Loopback only, bounded in time. Every figure is reported next to a baseline measured in the
 // same run, because these machines are noisy; --write replaces the results in BENCHMARKS.md.
 import { cpus, totalmem } from 'node:os';
@@ -7,6 +7,8 @@ import { median, type LoadResult } from './lib/load.ts';
 import { measureOidcProvider, measureOpenWif, measureTrivial, measureVerifyRate, startOpenWif } from './scenarios/exchange.ts';
 import { measureConfigScale } from './scenarios/config-scale.ts';
 import { measureGateway } from './scenarios/gateway.ts';
+import { measureKidFlood } from './scenarios/kid-flood.ts';
+import { measureStartup } from './scenarios/startup.ts';
 import { measureStages } from './scenarios/stages.ts';
 import type { BenchAlg } from './lib/federation.ts';
 
@@ -155,6 +157,20 @@ if (wanted('scale')) {
   say('## 4. Scale of configuration (SQLite, ES256)');
   say();
   await measureConfigScale({ seconds, connections, quick, say, fmt });
+}
+
+if (wanted('flood')) {
+  say();
+  say('## 5. Unknown-kid flood (SQLite, ES256, keys from a loopback JWKS URL)');
+  say();
+  await measureKidFlood({ seconds, connections, quick, say, fmt });
+}
+
+if (wanted('startup')) {
+  say();
+  say('## 6. Start-up');
+  say();
+  await measureStartup({ quick, say, fmt });
 }
 
 if (flag('write')) {

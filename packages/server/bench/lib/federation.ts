@@ -9,7 +9,8 @@ export const AUDIENCE = 'https://api.anthropic.com';
 export interface BenchFederation {
   organizationId: string;
   ruleId: string;
-  sign(i: number): Promise<string>;
+  /** A valid assertion for the rule; with `kid`, the same under another key ID. */
+  sign(i: number, kid?: string): Promise<string>;
 }
 
 async function admin(url: string, path: string, body: unknown): Promise<any> {
@@ -23,17 +24,23 @@ async function admin(url: string, path: string, body: unknown): Promise<any> {
   return json;
 }
 
+/** Inline keys (no network), or a JWKS URL that serves `keyPair`'s public key under `kid`. */
+export type KeySource = { type: 'inline' } | { type: 'explicit_url'; url: string; kid: string; keyPair: CryptoKeyPair };
+
 /**
- * Sets up an issuer (inline keys, so no network), a service account and a rule through the
+ * Sets up an issuer (inline keys by default, so no network), a service account and a rule through the
  * Admin API, and returns a signer for assertions that the rule accepts.
  */
-export async function setUpFederation(url: string, alg: BenchAlg, tag: string): Promise<BenchFederation> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  const kid = `bench-${alg}`;
+export async function setUpFederation(url: string, alg: BenchAlg, tag: string, keySource: KeySource = { type: 'inline' }): Promise<BenchFederation> {
+  const { privateKey, publicKey } = keySource.type === 'explicit_url' ? keySource.keyPair : await generateKeyPair(alg, { extractable: true });
+  const kid = keySource.type === 'explicit_url' ? keySource.kid : `bench-${alg}`;
   const issuer = await admin(url, '/v1/organizations/federation_issuers', {
     name: `bench-${tag}-${alg.toLowerCase()}`,
     issuer_url: ISSUER_URL,
-    jwks: { type: 'inline', keys: [{ ...(await exportJWK(publicKey)), kid, use: 'sig' }] },
+    jwks:
+      keySource.type === 'explicit_url'
+        ? { type: 'explicit_url', url: keySource.url }
+        : { type: 'inline', keys: [{ ...(await exportJWK(publicKey)), kid, use: 'sig' }] },
   });
   const account = await admin(url, '/v1/organizations/service_accounts', { name: `bench-${tag}-${alg.toLowerCase()}` });
   const rule = await admin(url, '/v1/organizations/federation_rules', {
@@ -49,10 +56,10 @@ export async function setUpFederation(url: string, alg: BenchAlg, tag: string): 
   return {
     organizationId: me.id,
     ruleId: rule.id,
-    sign: (i) =>
+    sign: (i, signKid = kid) =>
       jwt({ iss: ISSUER_URL, sub: 'bench-workload', aud: AUDIENCE, iat: now, exp: now + 900, jti: `${tag}-${alg}-${i}-${Math.random()}` }, privateKey, {
         alg,
-        kid,
+        kid: signKid,
       }),
   };
 }
