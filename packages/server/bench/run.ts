@@ -10,6 +10,7 @@ import { measureGateway } from './scenarios/gateway.ts';
 import { measureKidFlood } from './scenarios/kid-flood.ts';
 import { measureStartup } from './scenarios/startup.ts';
 import { measureStages } from './scenarios/stages.ts';
+import type { BenchContext } from './lib/context.ts';
 import type { BenchAlg } from './lib/federation.ts';
 
 const args = process.argv.slice(2);
@@ -34,6 +35,8 @@ const say = (line = '') => {
 };
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
 const spread = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
+
+const context: BenchContext = { seconds, connections, reps, quick, say, fmt, spread };
 
 async function repeat(fn: () => Promise<LoadResult>): Promise<LoadResult[]> {
   const results: LoadResult[] = [];
@@ -138,39 +141,20 @@ if (wanted('exchange') || wanted('latency')) {
   }
 }
 
-if (wanted('stages')) {
+/** The scenarios after the exchange table, in report order: --only name, heading, measurement. */
+const SCENARIOS: Array<[string, string, (context: BenchContext) => Promise<void>]> = [
+  ['stages', '## Where the time goes: one exchange, stage by stage (in-process, SQLite file, ES256)', measureStages],
+  ['gateway', '## 3. Gateway auth overhead (`POST /v1/messages` to a trivial loopback upstream)', measureGateway],
+  ['scale', '## 4. Scale of configuration (SQLite, ES256)', measureConfigScale],
+  ['flood', '## 5. Unknown-kid flood (SQLite, ES256, keys from a loopback JWKS URL)', measureKidFlood],
+  ['startup', '## 6. Start-up', measureStartup],
+];
+for (const [name, heading, measure] of SCENARIOS) {
+  if (!wanted(name)) continue;
   say();
-  say('## Where the time goes: one exchange, stage by stage (in-process, SQLite file, ES256)');
+  say(heading);
   say();
-  await measureStages({ seconds, say, fmt });
-}
-
-if (wanted('gateway')) {
-  say();
-  say('## 3. Gateway auth overhead (`POST /v1/messages` to a trivial loopback upstream)');
-  say();
-  await measureGateway({ seconds, connections, reps, say, fmt, spread });
-}
-
-if (wanted('scale')) {
-  say();
-  say('## 4. Scale of configuration (SQLite, ES256)');
-  say();
-  await measureConfigScale({ seconds, connections, quick, say, fmt });
-}
-
-if (wanted('flood')) {
-  say();
-  say('## 5. Unknown-kid flood (SQLite, ES256, keys from a loopback JWKS URL)');
-  say();
-  await measureKidFlood({ seconds, connections, quick, say, fmt });
-}
-
-if (wanted('startup')) {
-  say();
-  say('## 6. Start-up');
-  say();
-  await measureStartup({ quick, say, fmt });
+  await measure(context);
 }
 
 if (flag('write')) {

@@ -13,7 +13,8 @@ export interface BenchFederation {
   sign(i: number, kid?: string): Promise<string>;
 }
 
-async function admin(url: string, path: string, body: unknown): Promise<any> {
+/** POST to the Admin API as the bench's bootstrap admin; anything but 200 throws. */
+export async function adminPost(url: string, path: string, body: unknown): Promise<any> {
   const res = await fetch(`${url}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
@@ -34,7 +35,7 @@ export type KeySource = { type: 'inline' } | { type: 'explicit_url'; url: string
 export async function setUpFederation(url: string, alg: BenchAlg, tag: string, keySource: KeySource = { type: 'inline' }): Promise<BenchFederation> {
   const { privateKey, publicKey } = keySource.type === 'explicit_url' ? keySource.keyPair : await generateKeyPair(alg, { extractable: true });
   const kid = keySource.type === 'explicit_url' ? keySource.kid : `bench-${alg}`;
-  const issuer = await admin(url, '/v1/organizations/federation_issuers', {
+  const issuer = await adminPost(url, '/v1/organizations/federation_issuers', {
     name: `bench-${tag}-${alg.toLowerCase()}`,
     issuer_url: ISSUER_URL,
     jwks:
@@ -42,8 +43,8 @@ export async function setUpFederation(url: string, alg: BenchAlg, tag: string, k
         ? { type: 'explicit_url', url: keySource.url }
         : { type: 'inline', keys: [{ ...(await exportJWK(publicKey)), kid, use: 'sig' }] },
   });
-  const account = await admin(url, '/v1/organizations/service_accounts', { name: `bench-${tag}-${alg.toLowerCase()}` });
-  const rule = await admin(url, '/v1/organizations/federation_rules', {
+  const account = await adminPost(url, '/v1/organizations/service_accounts', { name: `bench-${tag}-${alg.toLowerCase()}` });
+  const rule = await adminPost(url, '/v1/organizations/federation_rules', {
     name: `bench-${tag}-${alg.toLowerCase()}`,
     issuer_id: issuer.id,
     match: { subject_prefix: 'bench-workload', audience: AUDIENCE },

@@ -28,7 +28,7 @@ export interface PacedOptions {
  * corrects for coordinated omission at a 1 ms interval, so its p50/p99 "at half load" are really
  * saturation figures. Here request i is due at start + i/rate whether or not earlier ones have
  * answered, and its latency runs from when it was due (so a stalled server cannot hide behind a
- * paused client). Latencies in milliseconds.
+ * paused client), or from when it was actually sent if that was later. Latencies in milliseconds.
  */
 export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
   const target = new URL(options.url);
@@ -43,6 +43,8 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
 
   const send = (due: number): Promise<void> =>
     new Promise((resolve) => {
+      // Sent up to 1 ms early (timers are not finer): then the clock starts at the real send.
+      const from = Math.max(due, performance.now());
       const body = options.body();
       const request = http.request(
         target,
@@ -54,7 +56,7 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
         (response) => {
           response.resume();
           response.once('end', () => {
-            latencies.push(performance.now() - due);
+            latencies.push(performance.now() - from);
             if ((response.statusCode ?? 0) >= 300) non2xx++;
             resolve();
           });

@@ -1,16 +1,9 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { jwt, presign } from '../lib/assertions.ts';
-import { AUDIENCE, ISSUER_URL } from '../lib/federation.ts';
+import { adminPost, AUDIENCE, ISSUER_URL } from '../lib/federation.ts';
 import { load } from '../lib/load.ts';
 import { BENCH_ADMIN_TOKEN, startOpenWif } from '../lib/processes.ts';
-
-interface Reporter {
-  seconds: number;
-  connections: number;
-  quick: boolean;
-  say: (line?: string) => void;
-  fmt: (n: number) => string;
-}
+import type { BenchContext } from '../lib/context.ts';
 
 const SIZES = [
   { rules: 10, issuers: 10 },
@@ -18,16 +11,6 @@ const SIZES = [
   { rules: 1_000, issuers: 1_000 },
   { rules: 10_000, issuers: 1_000 },
 ];
-
-async function post(url: string, path: string, body: unknown): Promise<any> {
-  const res = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
 
 /** Creates through the Admin API with a few requests in flight. */
 async function createMany(count: number, make: (i: number) => Promise<unknown>): Promise<void> {
@@ -43,7 +26,7 @@ async function createMany(count: number, make: (i: number) => Promise<unknown>):
  * Exchange throughput and server RSS as the configuration grows. Rules are looked up by ID,
  * so throughput should stay flat; the measured rule is one of many on one of many issuers.
  */
-export async function measureConfigScale(r: Reporter): Promise<void> {
+export async function measureConfigScale(r: BenchContext): Promise<void> {
   r.say('| Rules | Issuers | req/s | p99 ms | vs smallest | RSS after load |');
   r.say('| --- | --- | --- | --- | --- | --- |');
   const sizes = r.quick ? SIZES.slice(0, 1) : SIZES;
@@ -53,11 +36,11 @@ export async function measureConfigScale(r: Reporter): Promise<void> {
     try {
       const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
       const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', use: 'sig' };
-      const account = await post(server.url, '/v1/organizations/service_accounts', { name: 'scale' });
+      const account = await adminPost(server.url, '/v1/organizations/service_accounts', { name: 'scale' });
       const issuerIds: string[] = new Array(size.issuers);
       await createMany(size.issuers, async (i) => {
         issuerIds[i] = (
-          await post(server.url, '/v1/organizations/federation_issuers', {
+          await adminPost(server.url, '/v1/organizations/federation_issuers', {
             name: `iss-${i}`,
             issuer_url: `${ISSUER_URL}/${i}`,
             jwks: { type: 'inline', keys: [jwk] },
@@ -67,7 +50,7 @@ export async function measureConfigScale(r: Reporter): Promise<void> {
       const ruleIds: string[] = new Array(size.rules);
       await createMany(size.rules, async (i) => {
         ruleIds[i] = (
-          await post(server.url, '/v1/organizations/federation_rules', {
+          await adminPost(server.url, '/v1/organizations/federation_rules', {
             name: `rule-${i}`,
             issuer_id: issuerIds[i % size.issuers],
             match: { subject_prefix: `workload-${i}`, audience: AUDIENCE },

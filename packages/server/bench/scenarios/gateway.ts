@@ -5,17 +5,9 @@ import { exchangeBody, setUpFederation } from '../lib/federation.ts';
 import { load, median, type LoadResult } from '../lib/load.ts';
 import { pacedLoad, type PacedResult } from '../lib/paced-load.ts';
 import { startChild, startOpenWif } from '../lib/processes.ts';
+import type { BenchContext } from '../lib/context.ts';
 
 const BARE_FORWARDER = new URL('../baselines/bare-forwarder.ts', import.meta.url).pathname;
-
-interface Reporter {
-  seconds: number;
-  connections: number;
-  reps: number;
-  say: (line?: string) => void;
-  fmt: (n: number) => string;
-  spread: (xs: number[]) => string;
-}
 
 const MESSAGE = JSON.stringify({
   id: 'msg_bench',
@@ -43,7 +35,7 @@ async function startUpstream(): Promise<{ url: string; close(): Promise<void> }>
 }
 
 /** The same upstream called directly and through the gateway with a minted token. */
-export async function measureGateway(r: Reporter): Promise<void> {
+export async function measureGateway(r: BenchContext): Promise<void> {
   const upstream = await startUpstream();
   const server = await startOpenWif({}, [], {
     OPENWIF_UPSTREAM_URL: upstream.url,

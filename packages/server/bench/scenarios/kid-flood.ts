@@ -7,14 +7,7 @@ import { exchangeBody, setUpFederation } from '../lib/federation.ts';
 import { load, type LoadResult } from '../lib/load.ts';
 import { pacedLoad, type PacedResult } from '../lib/paced-load.ts';
 import { startOpenWif } from '../lib/processes.ts';
-
-interface Reporter {
-  seconds: number;
-  connections: number;
-  quick: boolean;
-  say: (line?: string) => void;
-  fmt: (n: number) => string;
-}
+import type { BenchContext } from '../lib/context.ts';
 
 /** Flood requests per second: 10 000 of them take 10 s, alongside the valid load. */
 const FLOOD_RATE = 1_000;
@@ -43,7 +36,7 @@ async function startCountingJwks(jwk: object): Promise<{ url: string; fetches: (
  * "random kid vs control" isolates what unknown kids add (refetches), and "random kid vs alone"
  * is the whole effect on valid traffic.
  */
-export async function measureKidFlood(r: Reporter): Promise<void> {
+export async function measureKidFlood(r: BenchContext): Promise<void> {
   const keyPair = await generateKeyPair('ES256', { extractable: true });
   const jwks = await startCountingJwks({ ...(await exportJWK(keyPair.publicKey)), kid: KID, alg: 'ES256', use: 'sig' });
   const server = await startOpenWif();

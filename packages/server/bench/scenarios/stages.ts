@@ -16,12 +16,7 @@ import { IssuerKeyCache } from '../../src/trust/key-resolver.ts';
 import { OutboundPolicy } from '../../src/trust/outbound-policy.ts';
 import { jwt, presign } from '../lib/assertions.ts';
 import { AUDIENCE, ISSUER_URL } from '../lib/federation.ts';
-
-interface Reporter {
-  seconds: number;
-  say: (line?: string) => void;
-  fmt: (n: number) => string;
-}
+import type { BenchContext } from '../lib/context.ts';
 
 /** Runs `op` sequentially for `ms` and returns microseconds per call. */
 async function perCall(ms: number, op: (i: number) => Promise<unknown> | unknown): Promise<number> {
@@ -35,7 +30,7 @@ async function perCall(ms: number, op: (i: number) => Promise<unknown> | unknown
  * The exchange's stages one at a time, in this process, with the real components (SQLite file,
  * key cache, compiled rule): what one exchange costs where, without HTTP or concurrency.
  */
-export async function measureStages(r: Reporter): Promise<void> {
+export async function measureStages(r: BenchContext): Promise<void> {
   const ms = Math.max(300, r.seconds * 250);
   const stores = await openStores(`sqlite:${join(mkdtempSync(join(tmpdir(), 'openwif-stages-')), 'db.sqlite')}`);
   try {

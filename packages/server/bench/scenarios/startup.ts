@@ -2,13 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median } from '../lib/load.ts';
-import { BENCH_ADMIN_TOKEN, startChild, startOpenWif } from '../lib/processes.ts';
-
-interface Reporter {
-  quick: boolean;
-  say: (line?: string) => void;
-  fmt: (n: number) => string;
-}
+import { adminPost } from '../lib/federation.ts';
+import { startChild, startOpenWif } from '../lib/processes.ts';
+import type { BenchContext } from '../lib/context.ts';
 
 const TRIVIAL = new URL('../baselines/trivial-server.ts', import.meta.url).pathname;
 
@@ -20,28 +16,18 @@ async function timeStart(start: () => Promise<{ stop(): Promise<void> }>): Promi
   return ms;
 }
 
-async function admin(url: string, path: string, body: unknown): Promise<{ id: string }> {
-  const res = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as { id: string };
-}
-
 /**
  * `openwif serve` from process spawn to its "listening on" line, on a database that already
  * exists and holds a configuration (issuers, rules), against the trivial fastify server started
  * the same way (node + the tsx loader): the part of start-up that is ours.
  */
-export async function measureStartup(r: Reporter): Promise<void> {
+export async function measureStartup(r: BenchContext): Promise<void> {
   const databaseUrl = `sqlite:${join(mkdtempSync(join(tmpdir(), 'openwif-startup-')), 'db.sqlite')}`;
   const rules = r.quick ? 10 : 1_000;
   const first = await startOpenWif({ databaseUrl });
   try {
-    const account = await admin(first.url, '/v1/organizations/service_accounts', { name: 'startup' });
-    const issuer = await admin(first.url, '/v1/organizations/federation_issuers', {
+    const account = await adminPost(first.url, '/v1/organizations/service_accounts', { name: 'startup' });
+    const issuer = await adminPost(first.url, '/v1/organizations/federation_issuers', {
       name: 'startup',
       issuer_url: 'https://startup.example',
       jwks: {
@@ -50,7 +36,7 @@ export async function measureStartup(r: Reporter): Promise<void> {
       },
     });
     for (let i = 0; i < rules; i++) {
-      await admin(first.url, '/v1/organizations/federation_rules', {
+      await adminPost(first.url, '/v1/organizations/federation_rules', {
         name: `startup-${i}`,
         issuer_id: issuer.id,
         match: { subject_prefix: `workload-${i}`, audience: 'https://api.anthropic.com' },

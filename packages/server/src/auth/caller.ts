@@ -26,22 +26,26 @@ export function bearerToken(request: FastifyRequest): string | null {
   return typeof apiKey === 'string' && apiKey.length > 0 ? apiKey : null;
 }
 
-/** Resolves the caller from its bearer credential, or throws 401. */
-export async function authenticateCaller(stores: Stores, request: FastifyRequest, now: Date): Promise<Caller> {
-  const token = bearerToken(request);
-  if (token === null) throw unauthorized('Missing credentials: send an org:admin token as "Authorization: Bearer <token>".');
+const MAX_CREDENTIAL_LENGTH = 512;
+
+/**
+ * Whose credential this is, or null when it is not a valid one. The prefix says what to look
+ * up: a console session, an admin credential (any string that is not an `sk-ant-` token), or a
+ * minted access token, re-verified against its account's current standing.
+ */
+export async function identifyCredential(stores: Stores, token: string, now: Date): Promise<Caller | null> {
+  if (token.length > MAX_CREDENTIAL_LENGTH) return null;
   if (token.startsWith(CONSOLE_SESSION_PREFIX)) {
-    const session = token.length <= 512 ? await stores.consoleSessions.find(hashSecret(token)) : null;
-    if (!session || session.kind !== 'session' || session.expires_at <= now.toISOString()) throw unauthorized('Invalid authentication credentials.');
+    const session = await stores.consoleSessions.find(hashSecret(token));
+    if (!session || session.kind !== 'session' || session.expires_at <= now.toISOString()) return null;
     return { kind: 'console', organizationId: session.organization_id, actorId: session.actor_id };
   }
   if (token.startsWith(ADMIN_TOKEN_PREFIX) || !token.startsWith('sk-ant-')) {
-    const credential = token.length <= 512 ? await stores.adminCredentials.findByHash(hashSecret(token)) : null;
-    if (!credential) throw unauthorized('Invalid authentication credentials.');
-    return { kind: 'console', organizationId: credential.organization_id, actorId: credential.actor_id };
+    const credential = await stores.adminCredentials.findByHash(hashSecret(token));
+    return credential ? { kind: 'console', organizationId: credential.organization_id, actorId: credential.actor_id } : null;
   }
   const check = await verifyAccessToken(stores, token, now);
-  if (!check.ok) throw unauthorized('Invalid authentication credentials.');
+  if (!check.ok) return null;
   const { grant } = check;
   return {
     kind: 'workload',
@@ -50,6 +54,15 @@ export async function authenticateCaller(stores: Stores, request: FastifyRequest
     scopes: grant.scopes,
     workspaceId: grant.workspace_id,
   };
+}
+
+/** Resolves the caller from its bearer credential, or throws 401. */
+export async function authenticateCaller(stores: Stores, request: FastifyRequest, now: Date): Promise<Caller> {
+  const token = bearerToken(request);
+  if (token === null) throw unauthorized('Missing credentials: send an org:admin token as "Authorization: Bearer <token>".');
+  const caller = await identifyCredential(stores, token, now);
+  if (!caller) throw unauthorized('Invalid authentication credentials.');
+  return caller;
 }
 
 /** The Admin API's gate: 401 without a valid credential, 403 without `org:admin`. */

@@ -1,0 +1,13 @@
+/** What bench/run.ts hands every scenario: the run's settings and where results are written. */
+export interface BenchContext {
+  seconds: number;
+  connections: number;
+  reps: number;
+  quick: boolean;
+  /** Writes one line of the Markdown report. */
+  say: (line?: string) => void;
+  /** A number as the report prints it. */
+  fmt: (n: number) => string;
+  /** Median (min–max) of repeated measurements. */
+  spread: (xs: number[]) => string;
+}
