@@ -1,4 +1,5 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
+import { printable } from '../domain/printable.ts';
 
 /** Exit codes (docs/cli.md): 0 ok, 1 the operation failed, 2 the command line or an input file is wrong. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -46,9 +47,7 @@ function causeMessage(err: APIConnectionError): string {
   return err.message;
 }
 
-/** Strips control characters and caps length: for text that came from outside (servers, tokens). */
+/** `printable` with the CLI's default cap: for text from outside (servers, tokens) shown in the terminal. */
 export function sanitize(text: string, maxLength = MAX_SERVER_MESSAGE_LENGTH): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
-  return clean.length > maxLength ? `${clean.slice(0, maxLength)}…` : clean;
+  return printable(text, maxLength);
 }

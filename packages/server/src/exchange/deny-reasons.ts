@@ -1,3 +1,4 @@
+import { printable } from '../domain/printable.ts';
 /**
  * Every reason an exchange can be denied, in pipeline order (spec §5.4). The caller only ever
  * sees the opaque 401; the reason and detail go to the authentication event. docs/reason-codes.md
@@ -52,7 +53,7 @@ export class ExchangeDenied extends Error {
     readonly reason: DenyReason,
     detail?: string,
   ) {
-    const clean = (detail ?? DENY_REASONS[reason].description).replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, DETAIL_MAX);
+    const clean = printable(detail ?? DENY_REASONS[reason].description, DETAIL_MAX);
     super(clean);
     this.detail = clean;
   }

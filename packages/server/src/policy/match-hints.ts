@@ -2,11 +2,13 @@
  * Near-miss text for the admin "why was I denied?" trace. Token values are untrusted: they are
  * truncated and stripped of control characters before they reach any log line or page.
  */
+import { printable } from '../domain/printable.ts';
+
 const DEFAULT_MAX = 80;
 
 export function describeValue(value: unknown, max = DEFAULT_MAX): string {
   if (value === undefined) return 'nothing (claim missing)';
-  if (typeof value === 'string') return JSON.stringify(clean(value, max));
+  if (typeof value === 'string') return JSON.stringify(printable(value, max, '?'));
   if (Array.isArray(value)) {
     const shown = value.slice(0, 5).map((item) => describeValue(item, 40));
     return `[${shown.join(', ')}${value.length > 5 ? `, … ${value.length - 5} more` : ''}]`;
@@ -28,9 +30,4 @@ export function describeMismatch(expected: string, got: string, mode: 'exact' | 
   const start = Math.max(0, same - 10);
   const ellipsis = start > 0 ? '…' : '';
   return `differs after ${same} matching characters: expected ${ellipsis}${describeValue(expected.slice(start), 40)}, got ${ellipsis}${describeValue(got.slice(start), 40)}`;
-}
-
-function clean(text: string, max: number): string {
-  const printable = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
-  return printable.length > max ? `${printable.slice(0, max)}…` : printable;
 }
