@@ -243,7 +243,9 @@ async function bumpGenerationOnChange(db: Kysely<any>): Promise<void> {
   await sql.raw(`CREATE FUNCTION bump_config_generation() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${bump}; RETURN NULL; END $$`).execute(db);
   for (const [table, events] of Object.entries(CONFIG_CHANGES)) {
     const on = [...events, ...(events.includes('DELETE') ? ['TRUNCATE'] : [])].join(' OR ');
-    await sql.raw(`CREATE TRIGGER ${table}_bumps_generation AFTER ${on} ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION bump_config_generation()`).execute(db);
+    // BEFORE, not AFTER: every configuration-writing transaction takes the counter's row lock
+    // before it changes any configuration row, so two of them cannot deadlock on each other.
+    await sql.raw(`CREATE TRIGGER ${table}_bumps_generation BEFORE ${on} ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION bump_config_generation()`).execute(db);
   }
 }
 
