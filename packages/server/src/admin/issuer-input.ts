@@ -88,7 +88,7 @@ function inlineKeys(value: unknown): Array<Record<string, unknown>> {
     if (kids.has(jwk['kid'])) throw badRequest(`${field}.kid: duplicate kid ${JSON.stringify(jwk['kid'])}`);
     kids.add(jwk['kid']);
     if (jwk['kty'] !== 'RSA' && jwk['kty'] !== 'EC') throw badRequest(`${field}.kty: must be "RSA" or "EC"`);
-    if (jwk['kty'] === 'EC' && !EC_CURVES.has(String(jwk['crv']))) throw badRequest(`${field}.crv: must be P-256, P-384 or P-521`);
+    if (jwk['kty'] === 'EC' && (typeof jwk['crv'] !== 'string' || !EC_CURVES.has(jwk['crv']))) throw badRequest(`${field}.crv: must be P-256, P-384 or P-521`);
     assertUsablePublicKey(jwk, field);
   });
   assertRuntimeWouldUse(value as Array<Record<string, unknown>>);

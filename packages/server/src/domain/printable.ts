@@ -10,3 +10,17 @@ export function printable(text: string, maxLength: number, replacement = ' '): s
   const clean = text.replace(CONTROL, replacement);
   return clean.length > maxLength ? `${clean.slice(0, maxLength - 1)}…` : clean;
 }
+
+/**
+ * Any value parsed from untrusted JSON, shown as JSON and made printable. Never String(): on a
+ * hostile object that would run its "toString" member, or throw.
+ */
+export function describeJson(value: unknown, maxLength: number): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
+  }
+  return printable(text ?? `(${typeof value})`, maxLength);
+}

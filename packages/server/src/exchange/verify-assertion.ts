@@ -1,3 +1,4 @@
+import { describeJson } from '../domain/printable.ts';
 import { compactVerify, errors as joseErrors } from 'jose';
 import type { Issuer } from '../domain/types.ts';
 import { isAllowedAlg } from '../trust/jwk-compat.ts';
@@ -29,7 +30,7 @@ export async function verifyAssertion(assertion: string, issuer: Issuer, keys: K
   }
   const header = decodeSegment(headerPart, 'header');
   const { alg, kid } = header;
-  if (!isAllowedAlg(alg)) throw new ExchangeDenied('alg_not_allowed', `alg ${JSON.stringify(String(alg).slice(0, 32))} is not allowed`);
+  if (!isAllowedAlg(alg)) throw new ExchangeDenied('alg_not_allowed', `alg ${describeJson(alg, 32)} is not allowed`);
   if (header.crit !== undefined) throw new ExchangeDenied('alg_not_allowed', 'the crit header is not supported');
   if (typeof header.cty === 'string' && header.cty.toUpperCase() === 'JWT') throw new ExchangeDenied('alg_not_allowed', 'nested JWTs are not accepted');
   if (typeof kid !== 'string' || kid.length === 0) throw new ExchangeDenied('kid_missing');
@@ -37,9 +38,7 @@ export async function verifyAssertion(assertion: string, issuer: Issuer, keys: K
 
   const unverifiedIss = decodeSegment(payloadPart, 'payload').iss;
   if (unverifiedIss !== issuer.issuer_url) {
-    // Any JSON value can arrive here; String() would run an attacker's "toString" member (and throw).
-    const shown = typeof unverifiedIss === 'string' ? JSON.stringify(unverifiedIss.slice(0, 200)) : (JSON.stringify(unverifiedIss) ?? 'missing').slice(0, 200);
-    throw new ExchangeDenied('issuer_mismatch', `iss ${shown} is not ${issuer.issuer_url}`);
+    throw new ExchangeDenied('issuer_mismatch', `iss ${describeJson(unverifiedIss, 200)} is not ${issuer.issuer_url}`);
   }
 
   if (kid.length > MAX_KID_LENGTH) throw new ExchangeDenied('kid_not_found', 'kid is too long');

@@ -1,3 +1,4 @@
+import { describeJson } from '../domain/printable.ts';
 import { createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import { isAllowedAlg, isSigningUse, keyMatchesAlg } from './jwk-compat.ts';
@@ -82,19 +83,21 @@ function checkKey(candidate: unknown, limits: KeySetLimits): ValidatedKey | stri
   const maxKid = limits.maxKidLength ?? JWKS_DEFAULTS.maxKidLength;
   if (typeof jwk.kid !== 'string' || jwk.kid.length === 0) return 'no kid';
   if (jwk.kid.length > maxKid) return `kid longer than ${maxKid} characters`;
-  if (jwk.kty !== 'RSA' && jwk.kty !== 'EC') return `unsupported kty ${JSON.stringify(String(jwk.kty).slice(0, 16))}`;
-  if (!isSigningUse(jwk.use)) return `use ${JSON.stringify(String(jwk.use).slice(0, 16))} is not for signatures`;
+  if (jwk.kty !== 'RSA' && jwk.kty !== 'EC') return `unsupported kty ${describeJson(jwk.kty, 16)}`;
+  if (!isSigningUse(jwk.use)) return `use ${describeJson(jwk.use, 16)} is not for signatures`;
   if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) return 'key_ops does not include verify';
-  if (jwk.alg !== undefined && !isAllowedAlg(jwk.alg)) return `alg ${JSON.stringify(String(jwk.alg).slice(0, 16))} is not allowed`;
-  if (jwk.alg !== undefined && !keyMatchesAlg(jwk, jwk.alg)) return `alg ${jwk.alg} does not fit a ${jwk.kty} key${jwk.crv ? ` on ${jwk.crv}` : ''}`;
+  if (jwk.alg !== undefined && !isAllowedAlg(jwk.alg)) return `alg ${describeJson(jwk.alg, 16)} is not allowed`;
+  if (jwk.alg !== undefined && !keyMatchesAlg(jwk, jwk.alg))
+    return `alg ${jwk.alg} does not fit a ${jwk.kty} key${jwk.crv !== undefined ? ` on ${describeJson(jwk.crv, 16)}` : ''}`;
   const publicJwk: JWK = jwk.kty === 'RSA' ? { kty: 'RSA', kid: jwk.kid, n: jwk.n, e: jwk.e } : { kty: 'EC', kid: jwk.kid, crv: jwk.crv, x: jwk.x, y: jwk.y };
-  if (jwk.kty === 'EC' && EC_BITS[String(jwk.crv)] === undefined) return `unsupported curve ${JSON.stringify(String(jwk.crv).slice(0, 16))}`;
+  const curveBits = jwk.kty === 'EC' && typeof jwk.crv === 'string' && Object.hasOwn(EC_BITS, jwk.crv) ? EC_BITS[jwk.crv] : undefined;
+  if (jwk.kty === 'EC' && curveBits === undefined) return `unsupported curve ${describeJson(jwk.crv, 16)}`;
   const members = jwk.kty === 'RSA' ? [jwk.n, jwk.e] : [jwk.x, jwk.y];
   if (!members.every((m) => typeof m === 'string' && BASE64URL.test(m))) return 'malformed key material';
   let size: number;
   try {
     const details = createPublicKey({ key: publicJwk as Record<string, string>, format: 'jwk' }).asymmetricKeyDetails;
-    size = jwk.kty === 'RSA' ? (details?.modulusLength ?? 0) : EC_BITS[String(jwk.crv)]!;
+    size = jwk.kty === 'RSA' ? (details?.modulusLength ?? 0) : curveBits!;
   } catch {
     return 'malformed key material';
   }

@@ -1,3 +1,4 @@
+import { describeJson } from '../domain/printable.ts';
 import type { Issuer } from '../domain/types.ts';
 import { validateKeySet, type KeySetLimits, type ValidatedKeySet } from './jwks-validation.ts';
 import type { OutboundPolicy } from './outbound-policy.ts';
@@ -47,10 +48,7 @@ async function discoverJwksUri(
   }
   const { issuer: named, jwks_uri: jwksUri } = doc as { issuer?: unknown; jwks_uri?: unknown };
   if (discoveryBase === null && named !== issuer.issuer_url) {
-    throw new FetchError(
-      'invalid_document',
-      `${url}: discovery document names issuer ${JSON.stringify(String(named).slice(0, 200))}, expected ${issuer.issuer_url}`,
-    );
+    throw new FetchError('invalid_document', `${url}: discovery document names issuer ${describeJson(named, 200)}, expected ${issuer.issuer_url}`);
   }
   if (typeof jwksUri !== 'string' || jwksUri.length === 0 || jwksUri.length > MAX_JWKS_URI_LENGTH) {
     throw new FetchError('invalid_document', `${url}: discovery document has no usable jwks_uri`);

@@ -61,6 +61,11 @@ describe('federation issuers: validation', () => {
     ['inline symmetric key', () => inline([{ kty: 'oct', kid: 'h', k: 'c2VjcmV0' }]), /^jwks\.keys\.0: private or symmetric/],
     ['inline OKP key', () => inline([{ kty: 'OKP', kid: 'o', crv: 'Ed25519', x: 'AAAA' }]), /^jwks\.keys\.0\.kty:/],
     ['inline EC bad curve', () => inline([{ kty: 'EC', kid: 'e', crv: 'secp256k1', x: 'AA', y: 'AA' }]), /^jwks\.keys\.0\.crv:/],
+    [
+      'inline EC curve that is an object with a toString member',
+      () => inline([{ kty: 'EC', kid: 'e', crv: { toString: null }, x: 'AA', y: 'AA' }]),
+      /^jwks\.keys\.0\.crv:/,
+    ],
     ['inline EC not on curve', () => inline([{ kty: 'EC', kid: 'e', crv: 'P-256', x: 'AAAA', y: 'AAAA' }]), /^jwks\.keys\.0: is not a valid EC public key/],
     [
       'inline RSA 512-bit modulus',

@@ -23,6 +23,40 @@ function refused(document: unknown): FetchError {
 }
 
 describe('validateKeySet', () => {
+  it('members that are objects with a toString member are reported, never String()-ed', async () => {
+    const good = (await newSigningKey('ES256', 'good')).publicJwk;
+    const hostile = { toString: null, valueOf: 0 };
+    const { keys, rejected } = validateKeySet(
+      {
+        keys: [
+          { ...good, kid: 'kty', kty: hostile },
+          { ...good, kid: 'use', use: hostile },
+          { ...good, kid: 'alg', alg: hostile },
+          { ...good, kid: 'crv', crv: hostile },
+          { ...good, kid: 'crv-proto', crv: 'toString' },
+          { ...good, kid: 'alg-misfit', alg: 'RS256', crv: hostile },
+          good,
+        ],
+      },
+      'test',
+    );
+    assert.deepEqual(
+      keys.map((k) => k.kid),
+      ['good'],
+    );
+    assert.deepEqual(
+      rejected.map((r) => [r.kid, r.reason]),
+      [
+        ['kty', 'unsupported kty {"toString":nul…'],
+        ['use', 'use {"toString":nul… is not for signatures'],
+        ['alg', 'alg {"toString":nul… is not allowed'],
+        ['crv', 'unsupported curve {"toString":nul…'],
+        ['crv-proto', 'unsupported curve "toString"'],
+        ['alg-misfit', 'alg RS256 does not fit a EC key on {"toString":nul…'],
+      ],
+    );
+  });
+
   it('accepts Entra-style RSA keys without alg, with x5t/x5c/issuer members', async () => {
     const entra = await rsaJwk(2048, {
       kid: 'entra-kid',
@@ -83,7 +117,7 @@ describe('validateKeySet', () => {
       keys.map((k) => k.kid),
       ['ok'],
     );
-    assert.match(rejected[0]!.reason, /ES384 does not fit a EC key on P-256/);
+    assert.match(rejected[0]!.reason, /ES384 does not fit a EC key on "P-256"/);
   });
 
   it('drops an RSA key labelled with an EC alg, and keys with a disallowed alg', async () => {
