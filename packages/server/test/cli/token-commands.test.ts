@@ -144,6 +144,11 @@ describe('openwif token (real binary)', () => {
     assert.equal(wrongAudience.code, 1);
     assert.match(wrongAudience.stderr, /verification failed at "aud"/);
 
+    const hostileHeader = Buffer.from(JSON.stringify({ alg: { toString: null }, kid: 'k' })).toString('base64url');
+    const hostile = await runCli(['token', 'verify', '-', '--issuer', issuer.url], { stdin: `${hostileHeader}.${good.split('.')[1]}.c2ln` });
+    assert.equal(hostile.code, 1);
+    assert.match(hostile.stderr, /verification failed at "alg": algorithm \{"toString":null\} is not allowed/);
+
     const expired = await issuer.sign({ sub: 's', aud: DEFAULT_AUDIENCE }, { now: now - 7200, lifetimeSeconds: 300 });
     const exp = await runCli(['token', 'verify', '-', '--issuer', issuer.url, '--json'], { stdin: expired });
     assert.equal(exp.code, 1);

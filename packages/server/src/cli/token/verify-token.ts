@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import { describeJson } from '../../domain/printable.ts';
 import { sanitize } from '../errors.ts';
 
 /**
@@ -30,7 +31,7 @@ export async function verifyToken(token: string, options: VerifyOptions): Promis
     return { ok: false, check: 'format', message: 'not a JWT (the header cannot be decoded)' };
   }
   if (typeof header.alg !== 'string' || !VERIFY_ALGORITHMS.includes(header.alg)) {
-    return { ok: false, check: 'alg', message: `algorithm ${sanitize(String(header.alg), 20)} is not allowed (asymmetric RS/PS/ES only)` };
+    return { ok: false, check: 'alg', message: `algorithm ${describeJson(header.alg, 20)} is not allowed (asymmetric RS/PS/ES only)` };
   }
   let jwksUri = options.jwksUri;
   if (jwksUri === undefined) {
@@ -67,8 +68,7 @@ async function discoverJwksUri(issuer: string, fetchImpl: typeof fetch): Promise
     return { error: `cannot fetch ${url}: ${sanitize((err as Error).message, 200)}` };
   }
   const document = body as { issuer?: unknown; jwks_uri?: unknown };
-  if (document.issuer !== issuer)
-    return { error: `discovery document's issuer ${sanitize(JSON.stringify(document.issuer ?? null), 200)} is not exactly ${issuer}` };
+  if (document.issuer !== issuer) return { error: `discovery document's issuer ${describeJson(document.issuer ?? null, 200)} is not exactly ${issuer}` };
   if (typeof document.jwks_uri !== 'string') return { error: 'discovery document has no jwks_uri' };
   return { jwksUri: document.jwks_uri };
 }
