@@ -6,7 +6,7 @@
 export type OrganizationRole = 'developer' | 'admin';
 export type WorkspaceRole = 'workspace_admin' | 'workspace_developer' | 'workspace_restricted_developer' | 'workspace_user';
 
-interface Audited {
+export interface Audited {
   created_at: string;
   updated_at: string;
   archived_at: string | null;

@@ -37,9 +37,3 @@ export function toPage<R extends { created_at: string }, T>(rows: R[], limit: nu
     nextCursor: hasMore && last ? encodeCursor(last.created_at, keyOf(last)) : null,
   };
 }
-
-/** Unique-constraint violations, recognised by driver error code, never by message text. */
-export function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
-}

@@ -1,7 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Issuer, JwksConfig, PollStatus } from '../../domain/types.ts';
-import { NameConflictError, type CursorPage, type CursorQuery, type IssuerStore } from '../ports.ts';
-import { isUniqueViolation, olderThan, toPage } from './cursor.ts';
+import type { CursorPage, CursorQuery, IssuerStore } from '../ports.ts';
+import { olderThan, toPage } from './cursor.ts';
+import { auditFields, withUniqueName } from './row-conventions.ts';
 import type { Database } from './schema.ts';
 
 type Row = Selectable<Database['federation_issuers']>;
@@ -25,12 +26,7 @@ function fromRow(r: Row): Issuer {
           next_poll_at: r.poll_next_poll_at,
         }
       : null,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-    archived_at: r.archived_at,
-    created_by_actor_id: r.created_by_actor_id,
-    updated_by_actor_id: r.updated_by_actor_id,
-    archived_by_actor_id: r.archived_by_actor_id,
+    ...auditFields(r),
   };
 }
 
@@ -47,14 +43,11 @@ function toRow(i: Issuer): Row {
     poll_consecutive_failures: i.poll_status?.consecutive_failures ?? 0,
     poll_last_fetched_at: i.poll_status?.last_fetched_at ?? null,
     poll_next_poll_at: i.poll_status?.next_poll_at ?? null,
-    created_at: i.created_at,
-    updated_at: i.updated_at,
-    archived_at: i.archived_at,
-    created_by_actor_id: i.created_by_actor_id,
-    updated_by_actor_id: i.updated_by_actor_id,
-    archived_by_actor_id: i.archived_by_actor_id,
+    ...auditFields(i),
   };
 }
+
+const nameTaken = (issuer: Issuer) => `A federation issuer named "${issuer.name}" already exists.`;
 
 export class SqlIssuerStore implements IssuerStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -85,22 +78,12 @@ export class SqlIssuerStore implements IssuerStore {
   }
 
   async insert(issuer: Issuer): Promise<void> {
-    try {
-      await this.db.insertInto('federation_issuers').values(toRow(issuer)).execute();
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new NameConflictError(`A federation issuer named "${issuer.name}" already exists.`);
-      throw err;
-    }
+    await withUniqueName(() => this.db.insertInto('federation_issuers').values(toRow(issuer)).execute(), nameTaken(issuer));
   }
 
   async update(issuer: Issuer): Promise<void> {
     const { id, ...rest } = toRow(issuer);
-    try {
-      await this.db.updateTable('federation_issuers').set(rest).where('id', '=', id).execute();
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new NameConflictError(`A federation issuer named "${issuer.name}" already exists.`);
-      throw err;
-    }
+    await withUniqueName(() => this.db.updateTable('federation_issuers').set(rest).where('id', '=', id).execute(), nameTaken(issuer));
   }
 
   async listPollable(): Promise<Issuer[]> {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Organization, Workspace } from '../../domain/types.ts';
 import type { AdminCredential, AdminCredentialStore, OrganizationStore } from '../ports.ts';
-import { isUniqueViolation } from './cursor.ts';
+import { isUniqueViolation } from './row-conventions.ts';
 import type { Database } from './schema.ts';
 import { workspaceToRow } from './workspace-store.ts';
 

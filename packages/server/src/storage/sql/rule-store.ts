@@ -1,7 +1,8 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Rule, RuleMatch, RuleWorkspace } from '../../domain/types.ts';
-import { NameConflictError, type CursorPage, type RuleListQuery, type RuleStore } from '../ports.ts';
-import { isUniqueViolation, olderThan, toPage } from './cursor.ts';
+import type { CursorPage, RuleListQuery, RuleStore } from '../ports.ts';
+import { olderThan, toPage } from './cursor.ts';
+import { auditFields, withUniqueName } from './row-conventions.ts';
 import type { Database } from './schema.ts';
 
 type Row = Selectable<Database['federation_rules']>;
@@ -19,12 +20,7 @@ function fromRow(r: Row, workspaceIds: string[]): Rule {
     token_lifetime_seconds: Number(r.token_lifetime_seconds),
     applies_to_all_workspaces: Number(r.applies_to_all_workspaces) === 1,
     workspace_ids: workspaceIds,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-    archived_at: r.archived_at,
-    created_by_actor_id: r.created_by_actor_id,
-    updated_by_actor_id: r.updated_by_actor_id,
-    archived_by_actor_id: r.archived_by_actor_id,
+    ...auditFields(r),
   };
 }
 
@@ -40,12 +36,7 @@ function toRow(r: Rule): Row {
     oauth_scope: r.oauth_scope,
     token_lifetime_seconds: r.token_lifetime_seconds,
     applies_to_all_workspaces: r.applies_to_all_workspaces ? 1 : 0,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-    archived_at: r.archived_at,
-    created_by_actor_id: r.created_by_actor_id,
-    updated_by_actor_id: r.updated_by_actor_id,
-    archived_by_actor_id: r.archived_by_actor_id,
+    ...auditFields(r),
   };
 }
 
@@ -139,13 +130,8 @@ export class SqlRuleStore implements RuleStore {
     await this.db.deleteFrom('rule_workspaces').where('federation_rule_id', '=', ruleId).where('workspace_id', '=', workspaceId).execute();
   }
 
-  private async withNameCheck(rule: Rule, work: (tx: Transaction<Database>) => Promise<void>): Promise<void> {
-    try {
-      await this.db.transaction().execute(work);
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new NameConflictError(`A federation rule named "${rule.name}" already exists.`);
-      throw err;
-    }
+  private withNameCheck(rule: Rule, work: (tx: Transaction<Database>) => Promise<void>): Promise<void> {
+    return withUniqueName(() => this.db.transaction().execute(work), `A federation rule named "${rule.name}" already exists.`);
   }
 
   /** Keeps the enablement rows equal to `rule.workspace_ids`, preserving rows that stay. */

@@ -1,7 +1,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Membership, OrganizationRole, ServiceAccount, WorkspaceRole } from '../../domain/types.ts';
-import { NameConflictError, type CursorPage, type CursorQuery, type MembershipStore, type ServiceAccountStore } from '../ports.ts';
-import { isUniqueViolation, olderThan, toPage } from './cursor.ts';
+import type { CursorPage, CursorQuery, MembershipStore, ServiceAccountStore } from '../ports.ts';
+import { olderThan, toPage } from './cursor.ts';
+import { withUniqueName } from './row-conventions.ts';
 import type { Database } from './schema.ts';
 
 type Row = Selectable<Database['service_accounts']>;
@@ -30,12 +31,7 @@ export class SqlServiceAccountStore implements ServiceAccountStore {
   }
 
   async insert(account: ServiceAccount): Promise<void> {
-    try {
-      await this.db.insertInto('service_accounts').values(account).execute();
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new NameConflictError(`A service account named "${account.name}" already exists.`);
-      throw err;
-    }
+    await withUniqueName(() => this.db.insertInto('service_accounts').values(account).execute(), `A service account named "${account.name}" already exists.`);
   }
 
   async update(account: ServiceAccount): Promise<void> {
