@@ -54,7 +54,7 @@ export interface CompileRuleMatchOptions {
   readonly conditions: ConditionCompiler;
 }
 
-type StepResult = { readonly ok: true } | { readonly ok: false; readonly hint: string };
+export type StepResult = { readonly ok: true } | { readonly ok: false; readonly hint: string };
 const PASS: StepResult = { ok: true };
 
 /** Validates a rule's `match` (spec §4.3) and compiles it; throws RuleValidationError. */
@@ -157,7 +157,8 @@ function ownClaim(claims: Record<string, unknown>, name: string): unknown {
   return Object.hasOwn(claims, name) ? claims[name] : undefined;
 }
 
-function checkAudience(claims: Record<string, unknown>, expected: string | null, defaults: readonly string[]): StepResult {
+/** The audience step: `aud` (a string or a list) holds `expected`, or one of `defaults` when the rule names none. */
+export function checkAudience(claims: Record<string, unknown>, expected: string | null, defaults: readonly string[]): StepResult {
   const aud = ownClaim(claims, 'aud');
   const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((v): v is string => typeof v === 'string') : [];
   const accepted = expected === null ? defaults : [expected];

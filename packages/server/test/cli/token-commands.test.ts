@@ -134,25 +134,37 @@ describe('openwif token (real binary)', () => {
     assert.match(missing.stderr, /cannot read token .*ENOENT/);
   });
 
-  it('verify accepts a good token via discovery and names the failed check otherwise', async () => {
+  it('verify runs the exchange verifier via discovery and names a failure by the server reason code', async () => {
     const good = await issuer.sign({ sub: 'repo:acme/api:ref:refs/heads/main', aud: DEFAULT_AUDIENCE });
     const ok = await runCli(['token', 'verify', '-', '--issuer', issuer.url, '--audience', DEFAULT_AUDIENCE], { stdin: good });
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /^valid: signature \(ES256, kid key-es256-\w+\), iss, aud, exp\/nbf\/iat all pass/m);
+    assert.match(ok.stdout, /^valid: signature \(ES256, kid key-es256-\w+\), iss, aud, exp\/nbf\/iat, lifetime all pass/m);
+    assert.match(ok.stdout, /^ {2}sub: repo:acme\/api:ref:refs\/heads\/main$/m);
 
     const wrongAudience = await runCli(['token', 'verify', '-', '--issuer', issuer.url, '--audience', 'https://other.example'], { stdin: good });
     assert.equal(wrongAudience.code, 1);
-    assert.match(wrongAudience.stderr, /verification failed at "aud"/);
+    assert.match(wrongAudience.stderr, /verification failed at "match_audience": expected aud "https:\/\/other\.example"/);
+
+    const wrongIssuer = await runCli(['token', 'verify', '-', '--issuer', `${issuer.url}/`], { stdin: good });
+    assert.equal(wrongIssuer.code, 1);
+    assert.match(wrongIssuer.stderr, /verification failed at "issuer_mismatch"/);
 
     const hostileHeader = Buffer.from(JSON.stringify({ alg: { toString: null }, kid: 'k' })).toString('base64url');
     const hostile = await runCli(['token', 'verify', '-', '--issuer', issuer.url], { stdin: `${hostileHeader}.${good.split('.')[1]}.c2ln` });
     assert.equal(hostile.code, 1);
-    assert.match(hostile.stderr, /verification failed at "alg": algorithm \{"toString":null\} is not allowed/);
+    assert.match(hostile.stderr, /verification failed at "alg_not_allowed": alg \{"toString":null\} is not allowed/);
 
     const expired = await issuer.sign({ sub: 's', aud: DEFAULT_AUDIENCE }, { now: now - 7200, lifetimeSeconds: 300 });
     const exp = await runCli(['token', 'verify', '-', '--issuer', issuer.url, '--json'], { stdin: expired });
     assert.equal(exp.code, 1);
-    assert.equal(JSON.parse(exp.stdout).check, 'exp');
+    assert.equal(JSON.parse(exp.stdout).check, 'expired');
+
+    // An issuer's max_jwt_lifetime_seconds is 3600 by default, as on the server; --max-lifetime mirrors it.
+    const longLived = await issuer.sign({ sub: 's', aud: DEFAULT_AUDIENCE }, { lifetimeSeconds: 7200 });
+    const refused = await runCli(['token', 'verify', '-', '--issuer', issuer.url, '--json'], { stdin: longLived });
+    assert.equal(JSON.parse(refused.stdout).check, 'lifetime_exceeded');
+    const accepted = await runCli(['token', 'verify', '-', '--issuer', issuer.url, '--max-lifetime', '7200'], { stdin: longLived });
+    assert.equal(accepted.code, 0, accepted.stderr);
   });
 
   it('exchange prints a redacted access token; --show-token prints it; a denial exits 1 with the 401', async () => {

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { addJsonOption, withExamples } from '../command-kit.ts';
 import { BASE_URL_ENV, resolveBaseUrl } from '../connection.ts';
+import { printable } from '../../domain/printable.ts';
 import { CliError, sanitize, UsageError } from '../errors.ts';
+import { parseInteger } from '../json-body.ts';
 import { Output, type CliIo } from '../output.ts';
 import { readTextInput } from '../read-input.ts';
 import { decodeToken, describeTimes, redactToken, renderDecoded } from '../token/decode-token.ts';
@@ -30,20 +32,29 @@ export function registerTokenCommands(program: Command, io: CliIo): void {
     else out.line(renderDecoded(decoded, io.now(), out.color));
   });
 
-  const verify = token.command('verify <file>').description("verify a JWT against its issuer's published keys; exits 1 naming the failed check");
+  const verify = token
+    .command('verify <file>')
+    .description("verify a JWT as the exchange would, against its issuer's published keys; exits 1 naming the failed check by its reason code");
   addJsonOption(verify);
   verify
     .requiredOption('--issuer <url>', 'expected iss; keys are found through its OIDC discovery document')
     .option('--audience <aud>', 'expected aud (checked when given)')
-    .option('--jwks-uri <url>', 'use this JWKS URL instead of discovery');
+    .option('--jwks-uri <url>', 'use this JWKS URL instead of discovery')
+    .option('--max-lifetime <seconds>', "the issuer's max_jwt_lifetime_seconds: longest exp - iat accepted", parseInteger('--max-lifetime'), 3600);
   withExamples(verify, 'openwif token verify token.jwt --issuer https://token.actions.githubusercontent.com --audience https://api.anthropic.com');
-  verify.action(async (file: string, flags: { json?: boolean; issuer: string; audience?: string; jwksUri?: string }) => {
+  verify.action(async (file: string, flags: { json?: boolean; issuer: string; audience?: string; jwksUri?: string; maxLifetime: number }) => {
     const out = new Output(io, flags);
-    const result = await verifyToken(await readToken(file), { issuer: flags.issuer, audience: flags.audience, jwksUri: flags.jwksUri, now: io.now(), fetch });
+    const result = await verifyToken(await readToken(file), {
+      issuer: flags.issuer,
+      audience: flags.audience,
+      jwksUri: flags.jwksUri,
+      maxLifetimeSeconds: flags.maxLifetime,
+      now: io.now(),
+    });
     if (out.json) out.printJson(result);
     else if (result.ok)
       out.line(
-        `${out.color.green('valid')}: signature (${result.alg}, kid ${result.kid ?? '-'}), iss, ${flags.audience ? 'aud, ' : ''}exp/nbf/iat all pass\n  sub: ${String(result.claims.sub)}\n  keys: ${result.jwksUri}`,
+        `${out.color.green('valid')}: signature (${result.alg}, kid ${result.kid}), iss, ${flags.audience ? 'aud, ' : ''}exp/nbf/iat, lifetime all pass\n  sub: ${printable(result.subject, 200)}`,
       );
     if (!result.ok) throw new CliError(`verification failed at "${result.check}": ${result.message}`);
   });
