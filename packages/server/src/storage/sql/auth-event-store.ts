@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AuthEvent, AuthOutcome } from '../../domain/types.ts';
 import type { AuthEventQuery, AuthEventStore, CursorPage } from '../ports.ts';
-import { olderThan, toPage } from './cursor.ts';
+import { fetchNewestFirst, olderThan, toPage } from './cursor.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { Database } from './schema.ts';
 
@@ -40,11 +40,7 @@ export class SqlAuthEventStore implements AuthEventStore {
     if (q.issuerId) query = query.where('issuer_id', '=', q.issuerId);
     if (q.createdAfter) query = query.where('created_at', '>=', q.createdAfter);
     if (q.createdBefore) query = query.where('created_at', '<', q.createdBefore);
-    const rows = await query
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(q.limit + 1)
-      .execute();
+    const rows = await fetchNewestFirst(query, q.limit);
     return toPage(rows, q.limit, (r) => r.id, fromRow);
   }
 

@@ -1,4 +1,4 @@
-import { sql, type Expression, type SqlBool } from 'kysely';
+import { sql, type Expression, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { InvalidCursorError, type CursorPage } from '../ports.ts';
 
 /** Newest-first keyset pagination over (created_at, id): stable under concurrent inserts. */
@@ -25,6 +25,18 @@ export function olderThan(cursor: string | null, table: string, idColumn = `${ta
   const c = sql.ref(`${table}.created_at`);
   const i = sql.ref(idColumn);
   return sql<SqlBool>`(${c} < ${createdAt} or (${c} = ${createdAt} and ${i} < ${id}))`;
+}
+
+/**
+ * Runs a list query newest first, by (created_at, id), one row past the page so toPage can tell
+ * whether there is more. `any`: the query may be over any table with those two columns.
+ */
+export function fetchNewestFirst<O>(query: SelectQueryBuilder<any, any, O>, limit: number): Promise<O[]> {
+  return query
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
 }
 
 /** Fetch `limit + 1` rows, then call this to build the page. */

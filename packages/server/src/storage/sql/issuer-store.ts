@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Issuer, JwksConfig, PollStatus } from '../../domain/types.ts';
 import type { CursorPage, CursorQuery, IssuerStore } from '../ports.ts';
-import { olderThan, toPage } from './cursor.ts';
+import { fetchNewestFirst, olderThan, toPage } from './cursor.ts';
 import { auditFields, withUniqueName } from './row-conventions.ts';
 import type { Database } from './schema.ts';
 
@@ -69,11 +69,7 @@ export class SqlIssuerStore implements IssuerStore {
       .where('organization_id', '=', organizationId)
       .where(olderThan(q.cursor, 'federation_issuers'));
     if (!q.includeArchived) query = query.where('archived_at', 'is', null);
-    const rows = await query
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(q.limit + 1)
-      .execute();
+    const rows = await fetchNewestFirst(query, q.limit);
     return toPage(rows, q.limit, (r) => r.id, fromRow);
   }
 

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Rule, RuleMatch, RuleWorkspace } from '../../domain/types.ts';
 import type { CursorPage, RuleListQuery, RuleStore } from '../ports.ts';
-import { olderThan, toPage } from './cursor.ts';
+import { fetchNewestFirst, olderThan, toPage } from './cursor.ts';
 import { auditFields, withUniqueName } from './row-conventions.ts';
 import type { Database } from './schema.ts';
 
@@ -60,11 +60,7 @@ export class SqlRuleStore implements RuleStore {
     let query = this.db.selectFrom('federation_rules').selectAll().where('organization_id', '=', organizationId).where(olderThan(q.cursor, 'federation_rules'));
     if (!q.includeArchived) query = query.where('archived_at', 'is', null);
     if (q.issuerId !== null) query = query.where('issuer_id', '=', q.issuerId);
-    const rows = await query
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(q.limit + 1)
-      .execute();
+    const rows = await fetchNewestFirst(query, q.limit);
     const ids = await this.workspaceIdsOf(rows.map((r) => r.id));
     return toPage(
       rows,

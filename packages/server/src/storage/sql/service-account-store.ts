@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Membership, OrganizationRole, ServiceAccount, WorkspaceRole } from '../../domain/types.ts';
 import type { CursorPage, CursorQuery, MembershipStore, ServiceAccountStore } from '../ports.ts';
-import { olderThan, toPage } from './cursor.ts';
+import { fetchNewestFirst, olderThan, toPage } from './cursor.ts';
 import { withUniqueName } from './row-conventions.ts';
 import type { Database } from './schema.ts';
 
@@ -22,11 +22,7 @@ export class SqlServiceAccountStore implements ServiceAccountStore {
   async list(organizationId: string, q: CursorQuery & { includeArchived: boolean }): Promise<CursorPage<ServiceAccount>> {
     let query = this.db.selectFrom('service_accounts').selectAll().where('organization_id', '=', organizationId).where(olderThan(q.cursor, 'service_accounts'));
     if (!q.includeArchived) query = query.where('archived_at', 'is', null);
-    const rows = await query
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(q.limit + 1)
-      .execute();
+    const rows = await fetchNewestFirst(query, q.limit);
     return toPage(rows, q.limit, (r) => r.id, fromRow);
   }
 
