@@ -54,11 +54,20 @@ async function runExample(cwd: string, name: string): Promise<string> {
 
 describe('openwif dev (what npm start runs)', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'openwif-dev-'));
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  // Below Linux's ephemeral range (32768+), where other tests' outgoing connections take ports.
+  let port = 0;
   after(() => rmSync(cwd, { recursive: true, force: true }));
 
   test('runs both seed flows end to end, records the events, stops on Ctrl-C, and restarts on the same data', async () => {
-    const first = await startDev(cwd, port);
+    // The dev stack needs four consecutive free ports: try another base if one is taken.
+    let first: Dev | undefined;
+    for (let attempt = 1; first === undefined; attempt++) {
+      port = 20_000 + Math.floor(Math.random() * 12_000);
+      first = await startDev(cwd, port).catch((err: Error) => {
+        if (attempt < 5 && /is in use/.test(err.message)) return undefined;
+        throw err;
+      });
+    }
     const adminToken = /admin token \(shown once, store it now\): (\S+)/.exec(first.banner)?.[1];
     assert.ok(adminToken, 'the first start prints the admin token once');
     assert.match(first.banner, /examples\/azure-imds\.ts/);
