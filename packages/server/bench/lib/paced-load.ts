@@ -28,7 +28,7 @@ export interface PacedOptions {
  * corrects for coordinated omission at a 1 ms interval, so its p50/p99 "at half load" are really
  * saturation figures. Here request i is due at start + i/rate whether or not earlier ones have
  * answered, and its latency runs from when it was due (so a stalled server cannot hide behind a
- * paused client), or from when it was actually sent if that was later. Latencies in milliseconds.
+ * paused client), or from when it was actually sent if that was earlier. Latencies in milliseconds.
  */
 export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
   const target = new URL(options.url);
@@ -43,8 +43,8 @@ export async function pacedLoad(options: PacedOptions): Promise<PacedResult> {
 
   const send = (due: number): Promise<void> =>
     new Promise((resolve) => {
-      // Sent up to 1 ms early (timers are not finer): then the clock starts at the real send.
-      const from = Math.max(due, performance.now());
+      // Late: the clock started when it was due. Early (by under 1 ms: timers are not finer): at the send.
+      const from = Math.min(due, performance.now());
       const body = options.body();
       const request = http.request(
         target,
