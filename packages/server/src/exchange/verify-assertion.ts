@@ -1,5 +1,5 @@
-import { describeJson } from '../domain/printable.ts';
 import { compactVerify, errors as joseErrors } from 'jose';
+import { describeJson } from '../domain/printable.ts';
 import type { Issuer } from '../domain/types.ts';
 import { isAllowedAlg } from '../trust/jwk-compat.ts';
 import { TrustError, type KeyResolver } from '../trust/key-resolver.ts';

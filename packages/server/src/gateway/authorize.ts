@@ -9,8 +9,9 @@ import { scopeAllows, type RequiredScope } from './forwarded-paths.ts';
 /**
  * The gateway accepts exactly one credential: a minted token as `Authorization: Bearer`
  * (spec §6), with or without the `oauth-2025-04-20` beta value. It is re-verified on every call
- * against the current configuration (ConfigCache never serves a stale one), so archiving a service account or removing it from the workspace takes effect on
- * its next request. Every failure has the same text: the reason is no business of the caller.
+ * against the current configuration (a ConfigCache view is never stale), so archiving a service
+ * account or removing it from the workspace takes effect on its next request. Every failure has
+ * the same text: the reason is no business of the caller.
  */
 export async function authenticateGatewayCall(config: ConfigReads, request: FastifyRequest, now: Date): Promise<AccessTokenGrant> {
   const token = bearerFromAuthorization(request);
