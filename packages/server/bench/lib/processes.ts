@@ -1,9 +1,27 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildOpenWif, bundleForNode } from '../../scripts/build.ts';
 
-const BIN = new URL('../../bin/openwif.js', import.meta.url).pathname;
+// Inside node_modules, so that bundles resolve what stays outside them (better-sqlite3, htmx.org).
+const BUILD_DIR = fileURLToPath(new URL(`../../../../node_modules/.cache/openwif-bench-${process.pid}/`, import.meta.url));
+let openWifBuild: Promise<string> | undefined;
+process.once('exit', () => rmSync(BUILD_DIR, { recursive: true, force: true }));
+
+/** The production build of the current source, made once per run: the server is measured as it ships. */
+function productionBuild(): Promise<string> {
+  openWifBuild ??= buildOpenWif(BUILD_DIR).then(() => join(BUILD_DIR, 'openwif.js'));
+  return openWifBuild;
+}
+
+/** A baseline script bundled the way OpenWIF is, to compare like with like; returns the file to run. */
+export async function bundledBaseline(entry: string, name: string): Promise<string> {
+  await productionBuild();
+  await bundleForNode(entry, BUILD_DIR, name);
+  return join(BUILD_DIR, `${name}.js`);
+}
 
 export interface ChildServer {
   url: string;
@@ -46,14 +64,14 @@ export function startChild(args: string[], env: Record<string, string>): Promise
 
 export const BENCH_ADMIN_TOKEN = 'owif-admin-bench-0123456789abcdefghijklmnopqrstuvwxyz';
 
-/** `openwif serve` on SQLite (a temp file) or on PostgreSQL + Redis. */
-export function startOpenWif(
+/** `openwif serve` (the production build) on SQLite (a temp file) or on PostgreSQL + Redis. */
+export async function startOpenWif(
   backend: { databaseUrl?: string; redisUrl?: string } = {},
   nodeArgs: string[] = [],
   extraEnv: Record<string, string> = {},
 ): Promise<ChildServer> {
   const databaseUrl = backend.databaseUrl ?? `sqlite:${join(mkdtempSync(join(tmpdir(), 'openwif-bench-')), 'db.sqlite')}`;
-  return startChild([...nodeArgs, BIN, 'serve'], {
+  return startChild([...nodeArgs, await productionBuild(), 'serve'], {
     ...extraEnv,
     OPENWIF_DATABASE_URL: databaseUrl,
     ...(backend.redisUrl ? { OPENWIF_REDIS_URL: backend.redisUrl } : {}),

@@ -25,10 +25,11 @@ export function newDatabaseFile(): string {
 
 /**
  * `openwif serve` as a real child process (the production entry point, signals and all), on
- * 127.0.0.1 with a random port. Resolves once it prints `listening on <url>`.
+ * 127.0.0.1 with a random port. Resolves once it prints `listening on <url>`. `bin` may name
+ * another copy of the launcher (the build test runs one next to a fresh build).
  */
-export function startChildServer(databaseFile: string, env: Record<string, string> = {}): Promise<ChildServer> {
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+export function startChildServer(databaseFile: string, env: Record<string, string> = {}, bin = BIN): Promise<ChildServer> {
+  const child = spawn(process.execPath, [bin, 'serve'], {
     env: {
       PATH: process.env.PATH ?? '',
       OPENWIF_DATABASE_URL: `sqlite:${databaseFile}`,

@@ -1,0 +1,40 @@
+// Production build: bundles the CLI, with the server and its dependencies, into one file,
+// dist/openwif.js (run as `node dist/openwif.js serve`, or through bin/openwif.js, which picks it
+// while it is newer than the sources and runs the TypeScript through tsx otherwise).
+// Why: `openwif serve` loads ~2 100 modules (224 of them ours); resolving them one by one, not
+// our code, is most of its start-up from source (docs/design.md, "Build and launch").
+//
+//   node --import tsx scripts/build.ts [out-dir]      (default: dist/ next to src/)
+import { build } from 'esbuild';
+import { cpSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Bundles one entry point, and every dependency it imports, into `<outDir>/<name>.js`. */
+export async function bundleForNode(entry: string, outDir: string, name: string): Promise<void> {
+  await build({
+    entryPoints: { [name]: entry },
+    outdir: outDir,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.19',
+    // A native addon, and pg's optional native binding, are loaded from node_modules at run time.
+    external: ['better-sqlite3', 'pg-native'],
+    // CommonJS dependencies bundled into an ES module still call require() for node's built-ins.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+}
+
+/** The `openwif` command, started by running `<outDir>/openwif.js`. */
+export async function buildOpenWif(outDir: string): Promise<void> {
+  rmSync(outDir, { recursive: true, force: true });
+  await bundleForNode(`${ROOT}src/cli/run.ts`, outDir, 'openwif');
+  // The console serves its stylesheet and icon from next to the module that reads them.
+  cpSync(`${ROOT}src/console/assets/`, `${outDir}/assets/`, { recursive: true });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await buildOpenWif(process.argv[2] ?? `${ROOT}dist`);
