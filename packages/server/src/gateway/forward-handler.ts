@@ -12,7 +12,7 @@ import { classifyPath } from './forwarded-paths.ts';
 import type { GatewayOptions } from './options.ts';
 import { CONCURRENCY_RETRY_AFTER_SECONDS, type ConcurrencySlot, type RateLimiter } from './rate-limiter.ts';
 import { relayBody } from './relay-body.ts';
-import { ClientGoneError, UpstreamTimeoutError, UpstreamUnreachableError, type Upstream, type UpstreamResponse } from './upstream.ts';
+import { ClientGoneError, ClientWatch, UpstreamTimeoutError, UpstreamUnreachableError, type Upstream, type UpstreamResponse } from './upstream.ts';
 import { downstreamResponseHeaders } from './upstream-headers.ts';
 import { upstreamKeyFor } from './upstream-key.ts';
 
@@ -48,21 +48,27 @@ export function forwardHandler(ctx: ForwardContext) {
     const config = await deps.config.view();
     const grant = await authenticateGatewayCall(config, request, deps.now());
     reply.header('anthropic-workspace-id', grant.workspace_id);
-    countWhenDone(ctx, reply, grant);
+    // One close listener per call does all the clean-up: counting, the concurrency slot and
+    // stopping the upstream call if the client left before its response was complete.
+    const client = new ClientWatch();
+    let slot: ConcurrencySlot | null = null;
+    reply.raw.once('close', () => {
+      const finished = reply.raw.writableFinished;
+      if (!finished) client.markGone();
+      slot?.release();
+      count(ctx, grant, finished ? reply.raw.statusCode : CLIENT_CLOSED);
+    });
     assertScopeAllows(grant, verdict.scope, request.method, path);
 
     const declared = declaredLength(request.headers['content-length']);
     if (declared !== null && declared > options.maxBodyBytes) throw tooLarge(reply, options.maxBodyBytes);
-    const slot = await takeRateAndSlot(ctx.limiter, grant, reply);
-    reply.raw.once('close', () => slot.release());
+    slot = await takeRateAndSlot(ctx.limiter, grant, reply);
+    // The client may have left while the slot was being taken; it goes back at once then.
+    if (client.gone) slot.release();
 
     if (ctx.upstream === null) throw new HttpError(503, 'service_unavailable_error', 'The gateway has no upstream API configured (OPENWIF_UPSTREAM_URL).');
     const upstream = ctx.upstream;
     const upstreamKey = ctx.needsUpstreamKey ? await keyFor(ctx, config, grant, request) : null;
-    const controller = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) controller.abort();
-    });
     // The server's idle-socket timeout is for admin calls; a model may think for minutes before answering.
     request.raw.socket.setTimeout(Math.max(options.timeouts.responseHeadersMs, options.timeouts.idleMs) + 5_000);
 
@@ -74,7 +80,7 @@ export function forwardHandler(ctx: ForwardContext) {
         headers: request.headers,
         body: upstreamBody(request.raw, options.maxBodyBytes),
         apiKey: upstreamKey,
-        signal: controller.signal,
+        client,
       });
     } catch (err) {
       if (err instanceof ClientGoneError) return reply.hijack();
@@ -88,11 +94,18 @@ export function forwardHandler(ctx: ForwardContext) {
       request.log.warn({ workspace_id: grant.workspace_id }, 'upstream rejected the upstream credential');
       throw new HttpError(502, 'api_error', 'The upstream API rejected the upstream credential configured for this workspace.');
     }
-    return relay(reply, request, response, grant, options);
+    return relay(reply, request, response, grant, client, options);
   };
 }
 
-function relay(reply: FastifyReply, request: FastifyRequest, response: UpstreamResponse, grant: AccessTokenGrant, options: GatewayOptions): FastifyReply {
+function relay(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  response: UpstreamResponse,
+  grant: AccessTokenGrant,
+  client: ClientWatch,
+  options: GatewayOptions,
+): FastifyReply {
   const headers = downstreamResponseHeaders(response.headers);
   const contentType = String(response.headers['content-type'] ?? '');
   const sse = contentType.startsWith('text/event-stream');
@@ -103,7 +116,8 @@ function relay(reply: FastifyReply, request: FastifyRequest, response: UpstreamR
     timeouts: options.timeouts,
     requestId: String(request.id),
     onDone: (outcome) => {
-      if (outcome === 'failed') request.log.warn({ workspace_id: grant.workspace_id }, 'upstream response ended early');
+      // Once the client has gone, the upstream body is cut on purpose.
+      if (outcome === 'failed' && !client.gone) request.log.warn({ workspace_id: grant.workspace_id }, 'upstream response ended early');
     },
   });
   return reply
@@ -164,11 +178,8 @@ function tooLarge(reply: FastifyReply, maxBodyBytes: number): HttpError {
   return new HttpError(413, 'request_too_large', `Request body is too large; the gateway accepts at most ${maxBodyBytes} bytes.`);
 }
 
-function countWhenDone(ctx: ForwardContext, reply: FastifyReply, grant: AccessTokenGrant): void {
-  reply.raw.once('close', () => {
-    const status = reply.raw.writableFinished ? reply.raw.statusCode : CLIENT_CLOSED;
-    ctx.deps.metrics.gatewayRequests.inc({ workspace_id: grant.workspace_id, service_account_id: grant.service_account_id, status: String(status) });
-  });
+function count(ctx: ForwardContext, grant: AccessTokenGrant, status: number): void {
+  ctx.deps.metrics.gatewayRequests.inc({ workspace_id: grant.workspace_id, service_account_id: grant.service_account_id, status: String(status) });
 }
 
 /**

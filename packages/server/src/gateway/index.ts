@@ -40,8 +40,10 @@ export async function gatewayRoutes(app: FastifyInstance, deps: AppDeps, options
     // Bodies are streamed to the upstream untouched: no parsing, any content type.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-    scope.addHook('onRequest', async (request, reply) => {
+    // A callback hook, not an async one: it runs on every gateway call, and a promise per call is not free.
+    scope.addHook('onRequest', (request, reply, done) => {
       reply.header('openwif-request-id', request.id);
+      done();
     });
     scope.addHook('onClose', async () => httpUpstream?.close());
     const handler = forwardHandler(ctx);

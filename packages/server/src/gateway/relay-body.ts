@@ -16,9 +16,13 @@ export interface RelayOptions {
  * Copies the upstream body to the client chunk by chunk (never buffering a whole response),
  * with backpressure, an idle and a total timer. If the client leaves, the upstream body is
  * destroyed, which closes the upstream connection and stops the generation it was paying for.
+ *
+ * Only an event stream gets a stream of its own, to end with an `error` event after a failure;
+ * any other body is handed to the client as it is (and cut on failure), which saves a stream
+ * hop and a write per call.
  */
 export function relayBody(source: Readable, options: RelayOptions): Readable {
-  const out = new PassThrough();
+  const out = options.sse ? new PassThrough() : null;
   let done = false;
   let endsWithBlankLine = true;
 
@@ -32,11 +36,11 @@ export function relayBody(source: Readable, options: RelayOptions): Readable {
   };
   const failWith = (err: Error) => {
     if (!finish('failed')) return;
-    source.destroy();
-    if (!options.sse) {
-      out.destroy(err);
+    if (out === null) {
+      source.destroy(err);
       return;
     }
+    source.destroy();
     const [type, message] =
       err instanceof UpstreamTimeoutError
         ? (['timeout_error', 'The upstream API stopped responding.'] as const)
@@ -46,18 +50,26 @@ export function relayBody(source: Readable, options: RelayOptions): Readable {
   const idle = setTimeout(() => failWith(new UpstreamTimeoutError('idle')), options.timeouts.idleMs);
   const total = setTimeout(() => failWith(new UpstreamTimeoutError('total')), options.timeouts.totalMs);
 
+  // Handed over as it is, the body flows when the client's pipe starts it, not when this listener is added.
+  if (out === null) source.pause();
   source.on('data', (data: Buffer | string) => {
     if (done) return;
-    const chunk = typeof data === 'string' ? Buffer.from(data) : data;
     idle.refresh();
-    if (options.sse) endsWithBlankLine = chunk.length >= 2 ? chunk.subarray(-2).toString('latin1') === '\n\n' : false;
+    if (out === null) return;
+    const chunk = typeof data === 'string' ? Buffer.from(data) : data;
+    endsWithBlankLine = chunk.length >= 2 ? chunk.subarray(-2).toString('latin1') === '\n\n' : false;
     if (!out.write(chunk)) source.pause();
   });
-  out.on('drain', () => source.resume());
   source.once('end', () => {
-    if (finish('complete')) out.end();
+    if (finish('complete')) out?.end();
   });
   source.once('error', failWith);
+  if (out === null) {
+    // Closed before its end without an error: the reply destroyed it as the client left (an upstream failure arrives as an error).
+    source.once('close', () => finish('client_gone'));
+    return source;
+  }
+  out.on('drain', () => source.resume());
   source.once('close', () => {
     if (!done) failWith(new Error('upstream body closed before its end'));
   });

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { createStandInServer, StandInUpstream } from '../../src/gateway/index.ts';
+import { ClientWatch } from '../../src/gateway/upstream.ts';
 import { withAnthropicEnv } from '../compat/sdk-fixture.ts';
 import { DEFAULT_AUDIENCE, seedFederation } from '../helpers/federation-fixture.ts';
 import { TestIssuer } from '../helpers/test-issuer.ts';
@@ -104,7 +105,7 @@ describe('the official SDK through the gateway, against a recording upstream', (
         headers: req.headers,
         body: Readable.from([body]),
         apiKey: null,
-        signal: new AbortController().signal,
+        client: new ClientWatch(),
       });
       res.writeHead(answer.status, { ...answer.headers, 'request-id': 'req_recorded_upstream' });
       answer.body.pipe(res);

@@ -103,6 +103,53 @@ describe('streaming through the gateway', () => {
     assert.equal(JSON.parse(last.split('data: ')[1]!).error.type, 'timeout_error');
   });
 
+  // A plain (non-event-stream) body is handed to the client without a stream of its own: the
+  // same timers and the same clean-up must hold for it.
+  test('a plain body that goes silent half-way is cut after the idle timeout, and the slot is freed', async () => {
+    upstream.behaviour = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"type":"message",'); // …then silence
+    };
+    const started = Date.now();
+    const res = await fetch(`${server.url}/v1/messages`, { method: 'POST', headers: bearer(token), body: JSON.stringify(MESSAGE_BODY) });
+    assert.equal(res.status, 200);
+    await assert.rejects(res.text(), 'the client sees a cut, not a complete body');
+    assert.ok(Date.now() - started < 5_000);
+    await sleep(50);
+    upstream.behaviour = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    };
+    const next = await call(server, 'POST', '/v1/messages', { body: MESSAGE_BODY, headers: bearer(token) });
+    assert.equal(next.status, 200, 'the only concurrency slot was given back');
+  });
+
+  test('a client that disconnects during a plain body makes the gateway abort the upstream call and free the slot', async () => {
+    const index = upstream.aborted.length;
+    upstream.behaviour = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"type":"message",'); // …and never ends on its own.
+    };
+    const controller = new AbortController();
+    const res = await fetch(`${server.url}/v1/messages`, {
+      method: 'POST',
+      headers: bearer(token),
+      body: JSON.stringify(MESSAGE_BODY),
+      signal: controller.signal,
+    });
+    await res.body!.getReader().read();
+    controller.abort();
+    const aborted = await Promise.race([upstream.aborted[index]!.then(() => true), sleep(5_000).then(() => false)]);
+    assert.equal(aborted, true, 'the upstream saw its connection closed');
+    await sleep(50);
+    upstream.behaviour = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    };
+    const next = await call(server, 'POST', '/v1/messages', { body: MESSAGE_BODY, headers: bearer(token) });
+    assert.equal(next.status, 200, 'the only concurrency slot was given back');
+  });
+
   test('concurrency: with one slot per service account a second call is 429 with retry-after, and the slot frees when the first ends', async () => {
     let finish: () => void = () => undefined;
     const done = new Promise<void>((r) => (finish = r));

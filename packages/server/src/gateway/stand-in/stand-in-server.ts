@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { pipeline } from 'node:stream';
+import { ClientWatch } from '../upstream.ts';
 import { StandInUpstream } from './stand-in-upstream.ts';
 
 /**
@@ -9,8 +10,8 @@ import { StandInUpstream } from './stand-in-upstream.ts';
 export function createStandInServer(): Server {
   const upstream = new StandInUpstream();
   return createServer((req, res) => {
-    const controller = new AbortController();
-    res.once('close', () => controller.abort());
+    const client = new ClientWatch();
+    res.once('close', () => client.markGone());
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     upstream
       .send({
@@ -19,7 +20,7 @@ export function createStandInServer(): Server {
         headers: req.headers,
         body: hasBody ? req : null,
         apiKey: null,
-        signal: controller.signal,
+        client,
       })
       .then((answer) => {
         res.writeHead(answer.status, answer.headers);

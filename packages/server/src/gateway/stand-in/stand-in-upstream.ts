@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import { newRequestId } from '../../http/request-id.ts';
-import type { Upstream, UpstreamRequest, UpstreamResponse } from '../upstream.ts';
+import { ClientGoneError, type ClientWatch, type Upstream, type UpstreamRequest, type UpstreamResponse } from '../upstream.ts';
 import { countTokens, parseMessagesRequest, replyTo, STAND_IN_MODEL, STAND_IN_MODEL_ID, StandInInputError, streamEventsFor } from './stand-in-model.ts';
 
 /** The stand-in reads whole request bodies; it needs far less than the gateway's cap. */
@@ -26,7 +26,7 @@ export class StandInUpstream implements Upstream {
 
     let bytes: Buffer;
     try {
-      bytes = await readBody(request.body, request.signal);
+      bytes = await readBody(request.body, request.client);
     } catch (err) {
       if (err instanceof StandInBodyTooLarge) return error(413, 'request_too_large', 'The stand-in model accepts request bodies up to 1 MiB.');
       throw err;
@@ -48,12 +48,12 @@ export class StandInUpstream implements Upstream {
   }
 }
 
-async function readBody(body: Readable | null, signal: AbortSignal): Promise<Buffer> {
+async function readBody(body: Readable | null, client: ClientWatch): Promise<Buffer> {
   if (body === null) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body.iterator({ destroyOnReturn: true })) {
-    if (signal.aborted) throw signal.reason;
+    if (client.gone) throw new ClientGoneError();
     size += (chunk as Buffer).length;
     if (size > MAX_STAND_IN_BODY) throw new StandInBodyTooLarge();
     chunks.push(chunk as Buffer);
