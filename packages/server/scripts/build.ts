@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Bundles one entry point, and every dependency it imports, into `<outDir>/<name>.js`. */
-export async function bundleForNode(entry: string, outDir: string, name: string): Promise<void> {
+/** Bundles each entry point (output name → source file), with what it imports, into `<outDir>/<name>.js`. */
+export async function bundleForNode(entryPoints: Record<string, string>, outDir: string): Promise<void> {
   await build({
-    entryPoints: { [name]: entry },
+    entryPoints,
     outdir: outDir,
     bundle: true,
     platform: 'node',
@@ -32,7 +32,14 @@ export async function bundleForNode(entry: string, outDir: string, name: string)
 /** The `openwif` command, started by running `<outDir>/openwif.js`. */
 export async function buildOpenWif(outDir: string): Promise<void> {
   rmSync(outDir, { recursive: true, force: true });
-  await bundleForNode(`${ROOT}src/cli/run.ts`, outDir, 'openwif');
+  await bundleForNode(
+    {
+      openwif: `${ROOT}src/cli/run.ts`,
+      // Started as a worker thread from next to the bundle (storage/sql/ledger-writer-thread.ts).
+      'ledger-writer.worker': `${ROOT}src/storage/sql/ledger-writer.worker.ts`,
+    },
+    outDir,
+  );
   // The console serves its stylesheet and icon from next to the module that reads them.
   cpSync(`${ROOT}src/console/assets/`, `${outDir}/assets/`, { recursive: true });
 }

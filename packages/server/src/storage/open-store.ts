@@ -1,7 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Stores } from './ports.ts';
 import { connectRedis, RedisReplayStore } from './redis/replay-store.ts';
@@ -15,46 +12,23 @@ import type { Database } from './sql/schema.ts';
 import { SqlMembershipStore, SqlServiceAccountStore } from './sql/service-account-store.ts';
 import { SqlTokenStore } from './sql/token-store.ts';
 import { SqlExchangeLedger } from './sql/exchange-ledger.ts';
+import { LedgerWriterThread } from './sql/ledger-writer-thread.ts';
+import { writeMintBatch } from './sql/mint-batch.ts';
+import { openSqlite } from './sql/sqlite-connection.ts';
 import { SqlConfigGenerationStore } from './sql/config-generation-store.ts';
 import { SqlUpstreamCredentialStore } from './sql/upstream-credential-store.ts';
 import { SqlWorkspaceStore } from './sql/workspace-store.ts';
 
 /** Opens the database named by `sqlite:<path>` or `postgres://…`; the scheme picks the dialect. */
 export function openDatabase(databaseUrl: string): Kysely<Database> {
-  if (databaseUrl.startsWith('sqlite:')) {
-    const path = databaseUrl.slice('sqlite:'.length);
-    if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-    const file = new SQLite(path);
-    file.pragma('journal_mode = WAL');
-    // FULL: a commit is on disk before the response that reports it is sent.
-    file.pragma('synchronous = FULL');
-    file.pragma('busy_timeout = 5000');
-    file.pragma('foreign_keys = ON');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachePreparedStatements(file) }) });
-  }
+  const sqlitePath = sqliteFileOf(databaseUrl);
+  if (sqlitePath !== null) return openSqlite(sqlitePath);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000, statement_timeout: 10_000 });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
-const MAX_CACHED_STATEMENTS = 500;
-
-/**
- * Kysely's SQLite driver prepares every query anew; compiling the same SQL text again was 6 % of
- * an exchange's CPU. Statements are reusable (we never iterate), so keep the compiled ones, bounded.
- */
-function cachePreparedStatements(file: SQLite.Database): SQLite.Database {
-  const prepare = file.prepare.bind(file);
-  const cache = new Map<string, SQLite.Statement>();
-  file.prepare = ((source: string) => {
-    let statement = cache.get(source);
-    if (!statement) {
-      statement = prepare(source);
-      if (cache.size >= MAX_CACHED_STATEMENTS) cache.delete(cache.keys().next().value as string);
-      cache.set(source, statement);
-    }
-    return statement;
-  }) as typeof file.prepare;
-  return file;
+function sqliteFileOf(databaseUrl: string): string | null {
+  return databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : null;
 }
 
 export async function migrate(db: Kysely<Database>): Promise<void> {
@@ -78,6 +52,9 @@ export async function openStores(databaseUrl: string, redisUrl: string | null = 
     throw err;
   }
   const redis = redisUrl === null ? null : connectRedis(redisUrl);
+  const sqlitePath = sqliteFileOf(databaseUrl);
+  // A thread cannot share an in-memory database; PostgreSQL's writes do not block the event loop.
+  const writerThread = sqlitePath !== null && sqlitePath !== ':memory:' ? new LedgerWriterThread(sqlitePath) : null;
   // ioredis reports connection errors as events; the replay store turns them into 503s.
   redis?.on('error', () => {});
   return {
@@ -89,7 +66,7 @@ export async function openStores(databaseUrl: string, redisUrl: string | null = 
     issuers: new SqlIssuerStore(db),
     rules: new SqlRuleStore(db),
     tokens: new SqlTokenStore(db),
-    ledger: new SqlExchangeLedger(db, redis ? new RedisReplayStore(redis) : null),
+    ledger: new SqlExchangeLedger(writerThread?.write ?? ((mints) => writeMintBatch(db, mints)), redis ? new RedisReplayStore(redis) : null),
     authEvents: new SqlAuthEventStore(db),
     upstreamCredentials: new SqlUpstreamCredentialStore(db),
     consoleSessions: new SqlConsoleSessionStore(db),
@@ -115,6 +92,7 @@ export async function openStores(databaseUrl: string, redisUrl: string | null = 
       return { database, redis: redisState };
     },
     close: async () => {
+      await writerThread?.close();
       redis?.disconnect();
       await db.destroy();
     },

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { randomBytes } from '../domain/random-pool.ts';
 
 export const ACCESS_TOKEN_PREFIX = 'sk-ant-oat01-';
@@ -11,7 +11,8 @@ export const CONSOLE_SESSION_PREFIX = 'owif-session-';
  * reveals nothing about how close a guess was, which is what a constant-time compare protects.
  */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  // The one-shot hash: this runs on every exchange, gateway call and Admin API request.
+  return hash('sha256', secret, 'hex');
 }
 
 /** 32 random bytes (256 bits) after the prefix. */

@@ -1,14 +1,13 @@
-import type { Kysely } from 'kysely';
 import type { ExchangeLedger, MintRecord, ReplayStore } from '../ports.ts';
-import { eventToRow } from './auth-event-store.ts';
 import { GroupCommit } from './group-commit.ts';
-import type { Database } from './schema.ts';
+
+/** Writes one batch of mints durably; one result per mint (`mint-batch.ts`). */
+export type MintBatchWriter = (mints: MintRecord[]) => Promise<boolean[]>;
 
 /**
  * The exchange's one durable write: claim the jti, store the token hash, record the success
  * event — all or nothing. Mints that arrive while a commit is in flight are written together
- * by the next one (group commit): three multi-row statements and one durable commit (one fsync
- * on SQLite) for the whole batch, whatever its size. With an external replay store (Redis) the
+ * by the next one (group commit), in one transaction. With an external replay store (Redis) the
  * jti is claimed there first; a database failure after that burns the jti without minting,
  * which fails closed.
  */
@@ -16,10 +15,10 @@ export class SqlExchangeLedger implements ExchangeLedger {
   private readonly commits: GroupCommit<MintRecord, boolean>;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    writeBatch: MintBatchWriter,
     private readonly externalReplay: ReplayStore | null,
   ) {
-    this.commits = new GroupCommit((mints) => this.write(mints));
+    this.commits = new GroupCommit(writeBatch);
   }
 
   async recordMint(mint: MintRecord): Promise<boolean> {
@@ -28,53 +27,5 @@ export class SqlExchangeLedger implements ExchangeLedger {
       return this.commits.submit({ ...mint, replay: null });
     }
     return this.commits.submit(mint);
-  }
-
-  /** Returns, per mint, whether it was recorded (false: its jti was taken, nothing written). */
-  private write(mints: MintRecord[]): Promise<boolean[]> {
-    // The exchange's clock, not the wall clock: the latest mint time in the batch.
-    const now = mints.reduce((latest, m) => (m.grant.created_at > latest ? m.grant.created_at : latest), '');
-    return this.db.transaction().execute(async (tx) => {
-      const key = (r: { issuerId: string; jti: string }) => `${r.issuerId}\u0000${r.jti}`;
-      // The first mint of a jti within the batch competes for it; later copies have already lost.
-      const claims = new Map<string, NonNullable<MintRecord['replay']>>();
-      for (const m of mints) if (m.replay && !claims.has(key(m.replay))) claims.set(key(m.replay), m.replay);
-      const won = new Set<string>();
-      if (claims.size > 0) {
-        const rows = await tx
-          .insertInto('jti_claims')
-          .values([...claims.values()].map((c) => ({ issuer_id: c.issuerId, jti: c.jti, expires_at: c.expiresAt })))
-          // A record whose assertion has expired no longer blocks the jti (the sweeper may not have run yet).
-          .onConflict((oc) =>
-            oc
-              .columns(['issuer_id', 'jti'])
-              .doUpdateSet((eb) => ({ expires_at: eb.ref('excluded.expires_at') }))
-              .where('jti_claims.expires_at', '<', now),
-          )
-          .returning(['issuer_id', 'jti'])
-          .execute();
-        for (const row of rows) won.add(key({ issuerId: row.issuer_id, jti: row.jti }));
-      }
-      const taken = new Set<string>();
-      const recorded = mints.map((m) => {
-        if (!m.replay) return true;
-        const k = key(m.replay);
-        if (!won.has(k) || taken.has(k)) return false;
-        taken.add(k);
-        return true;
-      });
-      const kept = mints.filter((_, i) => recorded[i]);
-      if (kept.length > 0) {
-        await tx
-          .insertInto('access_tokens')
-          .values(kept.map((m) => ({ token_hash: m.tokenHash, ...m.grant, scopes: m.grant.scopes.join(' ') })))
-          .execute();
-        await tx
-          .insertInto('auth_events')
-          .values(kept.map((m) => eventToRow(m.event)))
-          .execute();
-      }
-      return recorded;
-    });
   }
 }

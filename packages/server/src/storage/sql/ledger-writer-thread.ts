@@ -1,0 +1,78 @@
+import { Worker } from 'node:worker_threads';
+import type { MintRecord } from '../ports.ts';
+import type { WriterReply, WriterRequest } from './ledger-writer.worker.ts';
+
+interface Pending {
+  resolve: (recorded: boolean[]) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Writes mint batches (`mint-batch.ts`) on a thread of its own, with its own connection to the
+ * SQLite file. better-sqlite3 is synchronous: on the event loop, every group commit's statements
+ * and fsync stopped all other requests while they ran (~27 % of an exchange's loop time,
+ * BENCHMARKS.md). The thread starts at the first write. If it dies, the writes it held fail (the
+ * exchange fails closed) and the next write starts a new one.
+ */
+export class LedgerWriterThread {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+
+  constructor(private readonly path: string) {}
+
+  readonly write = (mints: MintRecord[]): Promise<boolean[]> =>
+    new Promise((resolve, reject) => {
+      const worker = this.running();
+      const request: WriterRequest = { id: this.nextId++, mints };
+      this.pending.set(request.id, { resolve, reject });
+      // An idle thread does not keep the process alive; one holding a write does.
+      worker.ref();
+      worker.postMessage(request);
+    });
+
+  /** Lets the thread finish what it was sent, then stops it. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = null;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    const request: WriterRequest = 'close';
+    worker.ref();
+    worker.postMessage(request);
+    await exited;
+  }
+
+  private running(): Worker {
+    if (this.worker) return this.worker;
+    const worker = startWriter(this.path);
+    worker.on('message', (reply: WriterReply) => {
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if ('error' in reply) waiting.reject(new Error(reply.error));
+      else waiting.resolve(reply.recorded);
+    });
+    // An uncaught error in the thread ends it; 'exit' follows and fails what it held.
+    worker.on('error', () => {});
+    worker.once('exit', (code) => {
+      if (this.worker === worker) this.worker = null;
+      const failed = [...this.pending.values()];
+      this.pending.clear();
+      for (const waiting of failed) waiting.reject(new Error(`the ledger writer thread exited (${code}) before answering`));
+    });
+    this.worker = worker;
+    return worker;
+  }
+}
+
+/** From the bundle, its sibling dist/ledger-writer.worker.js; from source, the .ts file through tsx. */
+function startWriter(path: string): Worker {
+  const options = { workerData: { path } };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./ledger-writer.worker.js', import.meta.url), options);
+  const entry = new URL('./ledger-writer.worker.ts', import.meta.url).href;
+  // Under tsx's hooks a module that fails to load leaves the thread alive, silent; exit instead.
+  const source = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); import(${JSON.stringify(entry)}).catch(() => process.exit(1));`;
+  return new Worker(source, { ...options, eval: true });
+}
