@@ -35,8 +35,8 @@ export async function buildOpenWif(outDir: string): Promise<void> {
   await bundleForNode(
     {
       openwif: `${ROOT}src/cli/run.ts`,
-      // Started as a worker thread from next to the bundle (storage/sql/ledger-writer-thread.ts).
-      'ledger-writer.worker': `${ROOT}src/storage/sql/ledger-writer.worker.ts`,
+      // Started as a worker thread from next to the bundle (storage/sql/sqlite-writer-thread.ts).
+      'sqlite-writer.worker': `${ROOT}src/storage/sql/sqlite-writer.worker.ts`,
     },
     outDir,
   );

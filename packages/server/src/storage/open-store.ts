@@ -12,7 +12,7 @@ import type { Database } from './sql/schema.ts';
 import { SqlMembershipStore, SqlServiceAccountStore } from './sql/service-account-store.ts';
 import { SqlTokenStore } from './sql/token-store.ts';
 import { SqlExchangeLedger } from './sql/exchange-ledger.ts';
-import { LedgerWriterThread } from './sql/ledger-writer-thread.ts';
+import { SqliteWriterThread } from './sql/sqlite-writer-thread.ts';
 import { writeMintBatch } from './sql/mint-batch.ts';
 import { openSqlite } from './sql/sqlite-connection.ts';
 import { SqlConfigGenerationStore } from './sql/config-generation-store.ts';
@@ -54,7 +54,7 @@ export async function openStores(databaseUrl: string, redisUrl: string | null = 
   const redis = redisUrl === null ? null : connectRedis(redisUrl);
   const sqlitePath = sqliteFileOf(databaseUrl);
   // A thread cannot share an in-memory database; PostgreSQL's writes do not block the event loop.
-  const writerThread = sqlitePath !== null && sqlitePath !== ':memory:' ? new LedgerWriterThread(sqlitePath) : null;
+  const writerThread = sqlitePath !== null && sqlitePath !== ':memory:' ? new SqliteWriterThread(sqlitePath) : null;
   // ioredis reports connection errors as events; the replay store turns them into 503s.
   redis?.on('error', () => {});
   return {
@@ -66,8 +66,8 @@ export async function openStores(databaseUrl: string, redisUrl: string | null = 
     issuers: new SqlIssuerStore(db),
     rules: new SqlRuleStore(db),
     tokens: new SqlTokenStore(db),
-    ledger: new SqlExchangeLedger(writerThread?.write ?? ((mints) => writeMintBatch(db, mints)), redis ? new RedisReplayStore(redis) : null),
-    authEvents: new SqlAuthEventStore(db),
+    ledger: new SqlExchangeLedger(writerThread?.writeMints ?? ((mints) => writeMintBatch(db, mints)), redis ? new RedisReplayStore(redis) : null),
+    authEvents: new SqlAuthEventStore(db, writerThread?.writeEvents),
     upstreamCredentials: new SqlUpstreamCredentialStore(db),
     consoleSessions: new SqlConsoleSessionStore(db),
     configGeneration: new SqlConfigGenerationStore(db),

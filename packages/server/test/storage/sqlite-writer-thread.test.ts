@@ -5,14 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
-import { LedgerWriterThread } from '../../src/storage/sql/ledger-writer-thread.ts';
+import { SqliteWriterThread } from '../../src/storage/sql/sqlite-writer-thread.ts';
 import { openSqlite } from '../../src/storage/sql/sqlite-connection.ts';
 import { DEFAULT_AUDIENCE, exchange, seedFederation, type Federation } from '../helpers/federation-fixture.ts';
 import { call, startTestServer, type TestServer } from '../helpers/start-server.ts';
-import { TestIssuer } from '../helpers/test-issuer.ts';
+import { newSigningKey, TestIssuer } from '../helpers/test-issuer.ts';
 
 // SQLite only, under either TEST_STORE: the writer thread exists for SQLite files.
-describe('SQLite: mints are written on the ledger writer thread', () => {
+describe('SQLite: mints and denials are written on the writer thread', () => {
   let server: TestServer;
   let issuer: TestIssuer;
   let fed: Federation;
@@ -35,19 +35,37 @@ describe('SQLite: mints are written on the ledger writer thread', () => {
     other.prepare('begin immediate').run();
     let settled = false;
     const minting = exchange(server, fed, await assertion()).finally(() => (settled = true));
+    // A denial's event is written by the thread too.
+    const forged = await issuer.sign(
+      { sub: 'workload-1', aud: DEFAULT_AUDIENCE, jti: randomUUID() },
+      { key: await newSigningKey('ES256', issuer.key('ES256').kid) },
+    );
+    const denying = exchange(server, fed, forged).finally(() => (settled = true));
     try {
       await new Promise((resolve) => setTimeout(resolve, 300));
       const health = await call(server, 'GET', '/healthz');
       assert.equal(health.status, 200);
       const me = await call(server, 'GET', '/v1/organizations/me', { headers: server.adminHeaders });
       assert.equal(me.status, 200);
-      assert.equal(settled, false, 'the exchange waits for its commit');
+      assert.equal(settled, false, 'both exchanges wait for their commits');
     } finally {
       other.prepare('rollback').run();
       other.close();
     }
     const minted = await minting;
     assert.equal(minted.status, 200, JSON.stringify(minted.body));
+    assert.equal((await denying).status, 401);
+    const denials = await server.stores.authEvents.list(server.organizationId, {
+      limit: 10,
+      cursor: null,
+      ruleId: fed.rule.id,
+      outcome: 'denied',
+      reason: null,
+    });
+    assert.deepEqual(
+      denials.items.map((e) => e.reason),
+      ['signature_invalid'],
+    );
     // Written by the thread's connection, read by the server's own.
     const me = await call(server, 'GET', '/v1/organizations/me', { headers: { authorization: `Bearer ${minted.body.access_token}` } });
     assert.equal(me.status, 200);
@@ -79,12 +97,12 @@ describe('SQLite: mints are written on the ledger writer thread', () => {
   });
 });
 
-describe('LedgerWriterThread', () => {
+describe('SqliteWriterThread', () => {
   test('a database it cannot open fails each write with the reason, and the thread stays usable', { timeout: 30_000 }, async () => {
     // Its directory would have to be inside a regular file.
-    const writer = new LedgerWriterThread(join(fileURLToPath(import.meta.url), 'ledger.db'));
-    await assert.rejects(writer.write([]), /EEXIST: file already exists, mkdir/);
-    await assert.rejects(writer.write([]), /EEXIST: file already exists, mkdir/);
+    const writer = new SqliteWriterThread(join(fileURLToPath(import.meta.url), 'ledger.db'));
+    await assert.rejects(writer.writeMints([]), /EEXIST: file already exists, mkdir/);
+    await assert.rejects(writer.writeMints([]), /EEXIST: file already exists, mkdir/);
     await writer.close();
   });
 });

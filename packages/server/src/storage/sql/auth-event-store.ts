@@ -17,13 +17,21 @@ export function eventToRow(event: AuthEvent): Row {
   return { ...rest, claims_json: claims === null ? null : JSON.stringify(claims) };
 }
 
+export async function insertEvents(db: Kysely<Database>, events: AuthEvent[]): Promise<void> {
+  await db.insertInto('auth_events').values(events.map(eventToRow)).execute();
+}
+
 export class SqlAuthEventStore implements AuthEventStore {
   /** Denials are group-committed like mints, so a flood of bad assertions shares commits too. */
   private readonly commits: GroupCommit<AuthEvent, void>;
 
-  constructor(private readonly db: Kysely<Database>) {
+  /** `writeBatch`: where recorded events are written (on SQLite files, the writer thread). */
+  constructor(
+    private readonly db: Kysely<Database>,
+    writeBatch: (events: AuthEvent[]) => Promise<void> = (events) => insertEvents(db, events),
+  ) {
     this.commits = new GroupCommit<AuthEvent, void>(async (events) => {
-      await this.db.insertInto('auth_events').values(events.map(eventToRow)).execute();
+      await writeBatch(events);
       return events.map(() => undefined);
     });
   }

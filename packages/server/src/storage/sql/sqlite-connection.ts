@@ -6,7 +6,7 @@ import type { Database } from './schema.ts';
 
 /**
  * One connection to a SQLite file (or `:memory:`), set up as every OpenWIF connection is: the
- * server's own and the ledger writer thread's (`ledger-writer-thread.ts`).
+ * server's own and the writer thread's (`sqlite-writer-thread.ts`).
  */
 export function openSqlite(path: string): Kysely<Database> {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -20,7 +20,7 @@ export function openSqlite(path: string): Kysely<Database> {
 }
 
 /**
- * Two connections write to the file (the server's and the ledger writer's). A deferred `begin`
+ * Two connections write to the file (the server's and the writer thread's). A deferred `begin`
  * that reads and then writes fails at once with SQLITE_BUSY if the other connection committed in
  * between, without waiting; `begin immediate` takes the write lock first, so it waits (busy_timeout).
  */

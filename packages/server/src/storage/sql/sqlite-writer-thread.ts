@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
+import type { AuthEvent } from '../../domain/types.ts';
 import type { MintRecord } from '../ports.ts';
-import type { WriterReply, WriterRequest } from './ledger-writer.worker.ts';
+import type { WriterReply, WriterRequest } from './sqlite-writer.worker.ts';
 
 interface Pending {
   resolve: (recorded: boolean[]) => void;
@@ -8,28 +9,26 @@ interface Pending {
 }
 
 /**
- * Writes mint batches (`mint-batch.ts`) on a thread of its own, with its own connection to the
- * SQLite file. better-sqlite3 is synchronous: on the event loop, every group commit's statements
- * and fsync stopped all other requests while they ran (~27 % of an exchange's loop time,
- * BENCHMARKS.md). The thread starts at the first write. If it dies, the writes it held fail (the
- * exchange fails closed) and the next write starts a new one.
+ * Writes the exchange's batches, mints (`mint-batch.ts`) and denial events, on a thread of its
+ * own with its own connection to the SQLite file. better-sqlite3 is synchronous: on the event
+ * loop, every group commit's statements and fsync stopped all other requests while they ran
+ * (~27 % of an exchange's loop time, BENCHMARKS.md), and a write waiting for the other
+ * connection's lock would sleep there too. The thread starts at the first write. If it dies, the
+ * writes it held fail (the exchange fails closed) and the next write starts a new one.
  */
-export class LedgerWriterThread {
+export class SqliteWriterThread {
   private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
 
   constructor(private readonly path: string) {}
 
-  readonly write = (mints: MintRecord[]): Promise<boolean[]> =>
-    new Promise((resolve, reject) => {
-      const worker = this.running();
-      const request: WriterRequest = { id: this.nextId++, mints };
-      this.pending.set(request.id, { resolve, reject });
-      // An idle thread does not keep the process alive; one holding a write does.
-      worker.ref();
-      worker.postMessage(request);
-    });
+  /** Per mint, whether it was recorded (false: its jti was taken). */
+  readonly writeMints = (mints: MintRecord[]): Promise<boolean[]> => this.send({ id: this.nextId++, mints });
+
+  readonly writeEvents = async (events: AuthEvent[]): Promise<void> => {
+    await this.send({ id: this.nextId++, events });
+  };
 
   /** Lets the thread finish what it was sent, then stops it. */
   async close(): Promise<void> {
@@ -41,6 +40,16 @@ export class LedgerWriterThread {
     worker.ref();
     worker.postMessage(request);
     await exited;
+  }
+
+  private send(request: Exclude<WriterRequest, 'close'>): Promise<boolean[]> {
+    return new Promise((resolve, reject) => {
+      const worker = this.running();
+      this.pending.set(request.id, { resolve, reject });
+      // An idle thread does not keep the process alive; one holding a write does.
+      worker.ref();
+      worker.postMessage(request);
+    });
   }
 
   private running(): Worker {
@@ -60,18 +69,18 @@ export class LedgerWriterThread {
       if (this.worker === worker) this.worker = null;
       const failed = [...this.pending.values()];
       this.pending.clear();
-      for (const waiting of failed) waiting.reject(new Error(`the ledger writer thread exited (${code}) before answering`));
+      for (const waiting of failed) waiting.reject(new Error(`the SQLite writer thread exited (${code}) before answering`));
     });
     this.worker = worker;
     return worker;
   }
 }
 
-/** From the bundle, its sibling dist/ledger-writer.worker.js; from source, the .ts file through tsx. */
+/** From the bundle, its sibling dist/sqlite-writer.worker.js; from source, the .ts file through tsx. */
 function startWriter(path: string): Worker {
   const options = { workerData: { path } };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./ledger-writer.worker.js', import.meta.url), options);
-  const entry = new URL('./ledger-writer.worker.ts', import.meta.url).href;
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./sqlite-writer.worker.js', import.meta.url), options);
+  const entry = new URL('./sqlite-writer.worker.ts', import.meta.url).href;
   // Under tsx's hooks a module that fails to load leaves the thread alive, silent; exit instead.
   const source = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); import(${JSON.stringify(entry)}).catch(() => process.exit(1));`;
   return new Worker(source, { ...options, eval: true });
