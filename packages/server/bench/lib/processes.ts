@@ -18,6 +18,7 @@ function productionBuild(): Promise<string> {
 
 /** A baseline script bundled the way OpenWIF is, to compare like with like; returns the file to run. */
 export async function bundledBaseline(entry: string, name: string): Promise<string> {
+  // After OpenWIF's build, which empties the directory first.
   await productionBuild();
   await bundleForNode({ [name]: entry }, BUILD_DIR);
   return join(BUILD_DIR, `${name}.js`);
