@@ -84,9 +84,14 @@ describe('kill -9 under load, then restart', () => {
     };
 
     const load = Promise.all([...Array.from({ length: EXCHANGE_WORKERS }, exchangeWorker), ...Array.from({ length: ADMIN_WORKERS }, (_, w) => adminWorker(w))]);
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+    // The clock starts at the first acknowledged exchange: run from source, the first mint waits
+    // for the SQLite writer thread to load through tsx (seconds on a busy machine).
+    const firstBy = Date.now() + 30_000;
+    while (acceptedAssertions.length === 0 && Date.now() < firstBy) await tick();
     // Kill mid-load: after LOAD_BEFORE_KILL_MS, or earlier once half the assertions are used (a fast server).
     const killAt = Date.now() + LOAD_BEFORE_KILL_MS;
-    while (Date.now() < killAt && next < ASSERTIONS / 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (Date.now() < killAt && next < ASSERTIONS / 2) await tick();
     first.child.kill('SIGKILL');
     assert.equal(await first.exited, 'SIGKILL');
     stop = true;
