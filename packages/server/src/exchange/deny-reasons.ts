@@ -1,4 +1,5 @@
 import { printable } from '../domain/printable.ts';
+
 /**
  * Every reason an exchange can be denied, in pipeline order (spec §5.4). The caller only ever
  * sees the opaque 401; the reason and detail go to the authentication event. docs/reason-codes.md

@@ -1,6 +1,6 @@
-import { describeJson } from '../domain/printable.ts';
 import { createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
+import { describeJson } from '../domain/printable.ts';
 import { isAllowedAlg, isSigningUse, keyMatchesAlg } from './jwk-compat.ts';
 import { JWKS_DEFAULTS } from './jwks-defaults.ts';
 import { FetchError } from './safe-fetch.ts';

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -16,16 +18,19 @@ describe('SQLite: mints and denials are written on the writer thread', () => {
   let server: TestServer;
   let issuer: TestIssuer;
   let fed: Federation;
+  let directory: string;
   const assertion = () => issuer.sign({ sub: 'workload-1', aud: DEFAULT_AUDIENCE, jti: randomUUID() });
 
   before(async () => {
     issuer = await TestIssuer.start(['ES256']);
-    server = await startTestServer({ databaseUrl: `sqlite:${join(process.env.TMPDIR ?? '/tmp', `openwif-writer-${randomUUID()}.db`)}`, redisUrl: null });
+    directory = mkdtempSync(join(tmpdir(), 'openwif-writer-'));
+    server = await startTestServer({ databaseUrl: `sqlite:${join(directory, 'openwif.db')}`, redisUrl: null });
     fed = await seedFederation(server, { issuerUrl: issuer.url });
   });
   after(async () => {
     await server.close();
     await issuer.close();
+    rmSync(directory, { recursive: true, force: true });
   });
 
   test('a commit waiting on the disk does not stop the server answering others', { timeout: 30_000 }, async () => {
@@ -109,7 +114,8 @@ describe('SqliteWriterThread', () => {
 
 describe('openSqlite: two connections writing one file', () => {
   test("a transaction that reads, then writes, is not broken by the other connection's commit in between", async () => {
-    const file = join(process.env.TMPDIR ?? '/tmp', `openwif-two-writers-${randomUUID()}.db`);
+    const directory = mkdtempSync(join(tmpdir(), 'openwif-two-writers-'));
+    const file = join(directory, 'openwif.db');
     const server = openSqlite(file);
     const writer = openSqlite(file);
     try {
@@ -135,6 +141,7 @@ describe('openSqlite: two connections writing one file', () => {
     } finally {
       await server.destroy();
       await writer.destroy();
+      rmSync(directory, { recursive: true, force: true });
     }
   });
 });

@@ -2,7 +2,7 @@ import type { ExchangeLedger, MintRecord, ReplayStore } from '../ports.ts';
 import { GroupCommit } from './group-commit.ts';
 
 /** Writes one batch of mints durably; one result per mint (`mint-batch.ts`). */
-export type MintBatchWriter = (mints: MintRecord[]) => Promise<boolean[]>;
+type MintBatchWriter = (mints: MintRecord[]) => Promise<boolean[]>;
 
 /**
  * The exchange's one durable write: claim the jti, store the token hash, record the success
