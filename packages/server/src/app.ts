@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { destination } from 'pino';
 import type { Settings } from './config/settings.ts';
 import { adminRoutes } from './admin/index.ts';
 import { consoleRoutes } from './console/index.ts';
@@ -34,12 +35,20 @@ export interface AppDeps {
 
 const ADMIN_BODY_LIMIT = 256 * 1024;
 
+/**
+ * Logs go to stdout synchronously. pino's default asynchronous destination flushes at exit and,
+ * when stdout is a broken pipe (the supervisor or `| head` went away), retries that flush forever:
+ * the process never exits, SIGTERM or not. A synchronous write gives up on EPIPE and logging stops.
+ */
+const stdoutLog = destination({ dest: 1, sync: true });
+
 /** Every plugin registered explicitly, in request-flow order. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: deps.settings.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'], censor: '[Redacted]' },
+      stream: stdoutLog,
     },
     genReqId: () => newRequestId(),
     requestIdHeader: false,

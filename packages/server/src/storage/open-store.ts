@@ -57,6 +57,8 @@ export async function openStores(databaseUrl: string, redisUrl: string | null = 
   const writerThread = sqlitePath !== null && sqlitePath !== ':memory:' ? new SqliteWriterThread(sqlitePath) : null;
   // ioredis reports connection errors as events; the replay store turns them into 503s.
   redis?.on('error', () => {});
+  const ledger = new SqlExchangeLedger(writerThread?.writeMints ?? ((mints) => writeMintBatch(db, mints)), redis ? new RedisReplayStore(redis) : null);
+  const authEvents = new SqlAuthEventStore(db, writerThread?.writeEvents);
   return {
     organizations: new SqlOrganizationStore(db),
     adminCredentials: new SqlAdminCredentialStore(db),
@@ -66,8 +68,8 @@ export async function openStores(databaseUrl: string, redisUrl: string | null = 
     issuers: new SqlIssuerStore(db),
     rules: new SqlRuleStore(db),
     tokens: new SqlTokenStore(db),
-    ledger: new SqlExchangeLedger(writerThread?.writeMints ?? ((mints) => writeMintBatch(db, mints)), redis ? new RedisReplayStore(redis) : null),
-    authEvents: new SqlAuthEventStore(db, writerThread?.writeEvents),
+    ledger,
+    authEvents,
     upstreamCredentials: new SqlUpstreamCredentialStore(db),
     consoleSessions: new SqlConsoleSessionStore(db),
     configGeneration: new SqlConfigGenerationStore(db),
@@ -92,6 +94,8 @@ export async function openStores(databaseUrl: string, redisUrl: string | null = 
       return { database, redis: redisState };
     },
     close: async () => {
+      // Requests whose client went away are not waited for by the HTTP server's close: their writes may still be queued.
+      await Promise.all([ledger.drain(), authEvents.drain()]);
       await writerThread?.close();
       redis?.disconnect();
       await db.destroy();

@@ -127,3 +127,37 @@ describe('SIGTERM: drain, close, exit 0', () => {
     assert.equal(await child.exited, 0);
   });
 });
+
+describe('SIGTERM when the log reader has gone away', () => {
+  let child: ChildServer | undefined;
+  let databaseFile: string;
+
+  before(() => {
+    databaseFile = newDatabaseFile();
+  });
+  after(async () => {
+    await killChild(child);
+    rmSync(dirname(databaseFile), { recursive: true, force: true });
+  });
+
+  // pino's default asynchronous destination flushed at exit and retried a write that failed with
+  // EPIPE forever: the process never exited. Here the signal lands while stdout is full, then the
+  // reader closes its end of the pipe.
+  test('the server still exits 0', { timeout: 60_000 }, async () => {
+    child = await startChildServer(databaseFile, { OPENWIF_LOG_LEVEL: 'info' });
+    child.child.stdout!.pause();
+    // Two log lines per request, until stdout is full (a request stalls) or well past what a pipe holds.
+    for (let i = 0; i < 3_000; i++) {
+      const answered = await fetch(`${child.url}/healthz`, { signal: AbortSignal.timeout(1_000) }).then(
+        (r) => r.text(),
+        () => null,
+      );
+      if (answered === null) break;
+    }
+    child.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.child.stdout!.destroy();
+    const code = await Promise.race([child.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), EXIT_BOUND_MS))]);
+    assert.equal(code, 0, `exit status after SIGTERM with a closed stdout: ${code}`);
+  });
+});

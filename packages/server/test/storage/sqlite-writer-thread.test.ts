@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
+import { StoreUnavailableError, type MintRecord } from '../../src/storage/ports.ts';
 import { SqliteWriterThread } from '../../src/storage/sql/sqlite-writer-thread.ts';
 import { openSqlite } from '../../src/storage/sql/sqlite-connection.ts';
 import { DEFAULT_AUDIENCE, exchange, seedFederation, type Federation } from '../helpers/federation-fixture.ts';
@@ -99,6 +100,77 @@ describe('SQLite: mints and denials are written on the writer thread', () => {
       replays.map((r) => r.status),
       replays.map(() => 401),
     );
+  });
+});
+
+describe('SQLite: closing the stores while mints are queued', () => {
+  test('every mint submitted before close is written and reported so; one after close is a 503-class error', { timeout: 30_000 }, async () => {
+    const issuer = await TestIssuer.start(['ES256']);
+    const directory = mkdtempSync(join(tmpdir(), 'openwif-writer-close-'));
+    const file = join(directory, 'openwif.db');
+    const server = await startTestServer({ databaseUrl: `sqlite:${file}`, redisUrl: null });
+    try {
+      const fed = await seedFederation(server, { issuerUrl: issuer.url });
+      const mint = (i: number): MintRecord => {
+        const createdAt = new Date().toISOString();
+        return {
+          replay: { issuerId: fed.issuer.id, jti: `close-${i}`, expiresAt: new Date(Date.now() + 600_000).toISOString() },
+          tokenHash: `hash-close-${i}`,
+          grant: {
+            organization_id: server.organizationId,
+            workspace_id: fed.defaultWorkspaceId,
+            service_account_id: fed.serviceAccount.id,
+            scopes: ['workspace:inference'],
+            rule_id: fed.rule.id,
+            issuer_id: fed.issuer.id,
+            subject: 'workload-1',
+            created_at: createdAt,
+            expires_at: new Date(Date.now() + 600_000).toISOString(),
+          },
+          event: {
+            id: `event-close-${i}`,
+            organization_id: server.organizationId,
+            created_at: createdAt,
+            request_id: `req-close-${i}`,
+            outcome: 'success',
+            reason: null,
+            detail: null,
+            federation_rule_id: fed.rule.id,
+            issuer_id: fed.issuer.id,
+            subject: 'workload-1',
+            jti: `close-${i}`,
+            requested_service_account_id: null,
+            service_account_id: fed.serviceAccount.id,
+            workspace_id: fed.defaultWorkspaceId,
+            claims: null,
+            ip_address: null,
+            user_agent: null,
+          },
+        };
+      };
+      // A first batch goes to the thread; the second waits in the group commit behind it (the
+      // writes of requests whose client went away, which the HTTP server's close does not wait for).
+      const first = Array.from({ length: 10 }, (_, i) => server.stores.ledger.recordMint(mint(i)));
+      await new Promise((resolve) => setImmediate(resolve));
+      const second = Array.from({ length: 10 }, (_, i) => server.stores.ledger.recordMint(mint(10 + i)));
+      await server.stop();
+      const outcomes = await Promise.allSettled([...first, ...second]);
+      assert.deepEqual(
+        outcomes.map((o) => (o.status === 'fulfilled' ? o.value : String(o.reason))),
+        outcomes.map(() => true),
+      );
+      await assert.rejects(server.stores.ledger.recordMint(mint(20)), StoreUnavailableError);
+      const reopened = new SQLite(file, { readonly: true });
+      try {
+        const count = (table: string) => (reopened.prepare(`select count(*) as n from ${table} where token_hash like 'hash-close-%'`).get() as { n: number }).n;
+        assert.equal(count('access_tokens'), 20, 'what was reported written is on disk, and nothing after close');
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      await issuer.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 

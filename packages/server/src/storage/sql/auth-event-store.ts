@@ -40,6 +40,11 @@ export class SqlAuthEventStore implements AuthEventStore {
     return this.commits.submit(event);
   }
 
+  /** Resolves once every event recorded so far is written (or has failed). */
+  drain(): Promise<void> {
+    return this.commits.drain();
+  }
+
   async list(organizationId: string, q: AuthEventQuery): Promise<CursorPage<AuthEvent>> {
     let query = this.db.selectFrom('auth_events').selectAll().where('organization_id', '=', organizationId).where(olderThan(q.cursor, 'auth_events'));
     if (q.ruleId !== null) query = query.where('federation_rule_id', '=', q.ruleId);

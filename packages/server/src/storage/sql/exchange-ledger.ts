@@ -28,4 +28,9 @@ export class SqlExchangeLedger implements ExchangeLedger {
     }
     return this.commits.submit(mint);
   }
+
+  /** Resolves once every mint submitted so far is written (or has failed): the store's close waits for it. */
+  drain(): Promise<void> {
+    return this.commits.drain();
+  }
 }

@@ -14,7 +14,8 @@ const MAX_BATCH = 256;
  */
 export class GroupCommit<I, O> {
   private queue: Array<Pending<I, O>> = [];
-  private flushing = false;
+  /** Set while batches are being written; settles when the queue is empty again. */
+  private flushing: Promise<void> | null = null;
 
   /** `writeBatch` writes all items in one transaction and returns one result per item, in order. */
   constructor(private readonly writeBatch: (items: I[]) => Promise<O[]>) {}
@@ -22,14 +23,18 @@ export class GroupCommit<I, O> {
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.flush());
-      }
+      this.flushing ??= this.flush();
     });
   }
 
+  /** Resolves once everything submitted so far has been written (or has failed). */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
   private async flush(): Promise<void> {
+    // Let the exchanges of this turn of the event loop join the first batch.
+    await new Promise((resolve) => setImmediate(resolve));
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
@@ -39,6 +44,6 @@ export class GroupCommit<I, O> {
         for (const p of batch) p.reject(err);
       }
     }
-    this.flushing = false;
+    this.flushing = null;
   }
 }

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { AuthEvent } from '../../domain/types.ts';
-import type { MintRecord } from '../ports.ts';
+import { StoreUnavailableError, type MintRecord } from '../ports.ts';
 import type { WriterReply, WriterRequest } from './sqlite-writer.worker.ts';
 
 interface Pending {
@@ -20,6 +20,7 @@ export class SqliteWriterThread {
   private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  private closed = false;
 
   constructor(private readonly path: string) {}
 
@@ -32,6 +33,7 @@ export class SqliteWriterThread {
 
   /** Lets the thread finish what it was sent, then stops it. */
   async close(): Promise<void> {
+    this.closed = true;
     const worker = this.worker;
     if (!worker) return;
     this.worker = null;
@@ -43,6 +45,8 @@ export class SqliteWriterThread {
   }
 
   private send(request: Exclude<WriterRequest, 'close'>): Promise<boolean[]> {
+    // After close, a write fails like one to an unreachable database (503), and starts no new thread.
+    if (this.closed) return Promise.reject(new StoreUnavailableError('the database is closing'));
     return new Promise((resolve, reject) => {
       const worker = this.running();
       this.pending.set(request.id, { resolve, reject });
@@ -69,7 +73,7 @@ export class SqliteWriterThread {
       if (this.worker === worker) this.worker = null;
       const failed = [...this.pending.values()];
       this.pending.clear();
-      for (const waiting of failed) waiting.reject(new Error(`the SQLite writer thread exited (${code}) before answering`));
+      for (const waiting of failed) waiting.reject(new StoreUnavailableError(`the SQLite writer thread exited (${code}) before answering`));
     });
     this.worker = worker;
     return worker;
