@@ -1,5 +1,6 @@
 import type { Issuer } from '../domain/types.ts';
 import type { ValidatedKey } from './jwks-validation.ts';
+import type { AlgBoundKey } from './jws-signature.ts';
 
 /** Identity of an issuer's key source: when it changes, cached keys and schedules start afresh. */
 export function keySourceFingerprint(issuer: Pick<Issuer, 'issuer_url' | 'jwks'>): string {
@@ -11,7 +12,7 @@ export interface CachedKey {
   /** Time of the first successful fetch that no longer listed the key; null while published. */
   vanishedAt: number | null;
   /** Imported verification keys by algorithm, so each key is imported once per alg. */
-  imported: Map<string, CryptoKey | Uint8Array>;
+  imported: Map<string, AlgBoundKey>;
 }
 
 /**

@@ -1,8 +1,10 @@
+import { KeyObject } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import type { Issuer } from '../domain/types.ts';
 import { IssuerKeySet, keySourceFingerprint, type CachedKey } from './issuer-key-set.ts';
-import { keyMatchesAlg } from './jwk-compat.ts';
+import { isAllowedAlg, keyMatchesAlg, type AllowedAlg } from './jwk-compat.ts';
 import { JWKS_DEFAULTS } from './jwks-defaults.ts';
+import { bindKey, type AlgBoundKey } from './jws-signature.ts';
 import { validateKeySet, type KeySetLimits, type ValidatedKey } from './jwks-validation.ts';
 import type { OutboundPolicy } from './outbound-policy.ts';
 import { loadKeySet } from './remote-key-set.ts';
@@ -22,8 +24,8 @@ export class TrustError extends Error {
 }
 
 export interface KeyResolver {
-  /** The verification key for this header's `kid` and `alg`, or a TrustError. */
-  keyFor(issuer: Issuer, header: { kid: string; alg: string }): Promise<CryptoKey | Uint8Array>;
+  /** The verification key for this header's `kid` and `alg`, bound to that alg, or a TrustError. */
+  keyFor(issuer: Issuer, header: { kid: string; alg: string }): Promise<AlgBoundKey>;
 }
 
 export interface KeyCacheOptions {
@@ -79,12 +81,13 @@ export class IssuerKeyCache implements KeyResolver {
     };
   }
 
-  async keyFor(issuer: Issuer, header: { kid: string; alg: string }): Promise<CryptoKey | Uint8Array> {
+  async keyFor(issuer: Issuer, header: { kid: string; alg: string }): Promise<AlgBoundKey> {
     const entry = this.entryFor(issuer);
     const cached = issuer.jwks.type === 'inline' ? this.findInline(issuer, entry, header.kid) : await this.findRemote(issuer, entry, header.kid);
     const kid = JSON.stringify(header.kid.slice(0, 64));
     if (!cached) throw new TrustError('kid_not_found', `no key with kid ${kid}`);
-    if (!keyMatchesAlg(cached.key.jwk, header.alg)) throw new TrustError('kid_not_found', `key ${kid} cannot verify ${header.alg}`);
+    if (!isAllowedAlg(header.alg) || !keyMatchesAlg(cached.key.jwk, header.alg))
+      throw new TrustError('kid_not_found', `key ${kid} cannot verify ${header.alg}`);
     return importOnce(cached, header.alg);
   }
 
@@ -200,16 +203,19 @@ function loadInline(issuer: Issuer, limits: KeySetLimits | undefined): Validated
   return issuer.jwks.type === 'inline' ? validateKeySet({ keys: issuer.jwks.keys }, 'inline keys', limits).keys : [];
 }
 
-async function importOnce(cached: CachedKey, alg: string): Promise<CryptoKey | Uint8Array> {
-  let key = cached.imported.get(alg);
-  if (!key) {
+async function importOnce(cached: CachedKey, alg: AllowedAlg): Promise<AlgBoundKey> {
+  let bound = cached.imported.get(alg);
+  if (!bound) {
     const { kid: _kid, use: _use, alg: _alg, ...material } = cached.key.jwk;
     try {
-      key = await importJWK(material, alg);
+      // jose checks the JWK against the algorithm; the signature itself is checked by jws-signature.ts.
+      const imported = await importJWK(material, alg);
+      if (imported instanceof Uint8Array) throw new TypeError('not an asymmetric key');
+      bound = bindKey(KeyObject.from(imported), alg);
     } catch {
       throw new TrustError('kid_not_found', `key ${JSON.stringify(cached.key.kid.slice(0, 64))} is not a valid ${alg} key`);
     }
-    cached.imported.set(alg, key);
+    cached.imported.set(alg, bound);
   }
-  return key;
+  return bound;
 }

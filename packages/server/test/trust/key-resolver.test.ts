@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { compactVerify } from 'jose';
 import type { Issuer } from '../../src/domain/types.ts';
+import { verifyJwsSignature } from '../../src/trust/jws-signature.ts';
 import { IssuerKeyCache, TrustError, type TrustFailure } from '../../src/trust/key-resolver.ts';
 import { OutboundPolicy } from '../../src/trust/outbound-policy.ts';
 import { issuerRecord, JwksServer, manualClock, newSigningKey, signWith, type SigningKey } from './jwks-fixture.ts';
@@ -11,10 +11,10 @@ const loopback = new OutboundPolicy(['127.0.0.1/32']);
 const MINUTE = 60_000;
 
 async function verifies(cache: IssuerKeyCache, issuer: Issuer, token: string): Promise<void> {
-  const [headerPart] = token.split('.');
+  const [headerPart, payloadPart, signaturePart] = token.split('.');
   const header = JSON.parse(Buffer.from(headerPart!, 'base64url').toString()) as { kid: string; alg: string };
   const key = await cache.keyFor(issuer, header);
-  await compactVerify(token, key, { algorithms: [header.alg] });
+  assert.equal(await verifyJwsSignature(key, `${headerPart}.${payloadPart}`, Buffer.from(signaturePart!, 'base64url')), true, 'the signature verifies');
 }
 
 async function eventually(condition: () => boolean, what: string): Promise<void> {
