@@ -35,8 +35,9 @@ export async function buildOpenWif(outDir: string): Promise<void> {
   await bundleForNode(
     {
       openwif: `${ROOT}src/cli/run.ts`,
-      // Started as a worker thread from next to the bundle (storage/sql/sqlite-writer-thread.ts).
+      // Started as worker threads from next to the bundle (storage/sql/sqlite-writer-thread.ts).
       'sqlite-writer.worker': `${ROOT}src/storage/sql/sqlite-writer.worker.ts`,
+      'sqlite-checkpointer.worker': `${ROOT}src/storage/sql/sqlite-checkpointer.worker.ts`,
     },
     outDir,
   );

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { DEFAULT_AUDIENCE } from '../helpers/federation-fixture.ts';
+import { awaitCheckpointed } from '../helpers/sqlite-file.ts';
 import { TestIssuer } from '../helpers/test-issuer.ts';
 import {
   CHILD_ADMIN_TOKEN,
@@ -110,6 +111,8 @@ describe('the production build (scripts/build.ts)', () => {
     const minted = await exchangeOver(server, fed, assertion);
     assert.equal(minted.status, 200, JSON.stringify(minted.body));
     assert.match(minted.body.access_token, /^sk-ant-oat01-/);
+    // The bundle's writer and checkpointer threads: the mint reaches the database file itself.
+    assert.equal(await awaitCheckpointed(databaseFile, "select count(*) as n from auth_events where outcome = 'success'", 1), 1);
 
     for (const [path, type] of [
       ['/console/assets/console.css', 'text/css'],

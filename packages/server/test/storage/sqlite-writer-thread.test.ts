@@ -11,6 +11,7 @@ import { StoreUnavailableError, type MintRecord } from '../../src/storage/ports.
 import { SqliteWriterThread } from '../../src/storage/sql/sqlite-writer-thread.ts';
 import { openSqlite } from '../../src/storage/sql/sqlite-connection.ts';
 import { DEFAULT_AUDIENCE, exchange, seedFederation, type Federation } from '../helpers/federation-fixture.ts';
+import { awaitCheckpointed } from '../helpers/sqlite-file.ts';
 import { call, startTestServer, type TestServer } from '../helpers/start-server.ts';
 import { newSigningKey, TestIssuer } from '../helpers/test-issuer.ts';
 
@@ -103,6 +104,46 @@ describe('SQLite: mints and denials are written on the writer thread', () => {
   });
 });
 
+/** A mint as the exchange would record it, for the ledger directly; `tag` makes its jti, token and event unique. */
+function mintRecord(server: TestServer, fed: Federation, tag: string): MintRecord {
+  const createdAt = new Date().toISOString();
+  const expiresAt = new Date(Date.now() + 600_000).toISOString();
+  return {
+    replay: { issuerId: fed.issuer.id, jti: tag, expiresAt },
+    tokenHash: `hash-${tag}`,
+    grant: {
+      organization_id: server.organizationId,
+      workspace_id: fed.defaultWorkspaceId,
+      service_account_id: fed.serviceAccount.id,
+      scopes: ['workspace:inference'],
+      rule_id: fed.rule.id,
+      issuer_id: fed.issuer.id,
+      subject: 'workload-1',
+      created_at: createdAt,
+      expires_at: expiresAt,
+    },
+    event: {
+      id: `event-${tag}`,
+      organization_id: server.organizationId,
+      created_at: createdAt,
+      request_id: `req-${tag}`,
+      outcome: 'success',
+      reason: null,
+      detail: null,
+      federation_rule_id: fed.rule.id,
+      issuer_id: fed.issuer.id,
+      subject: 'workload-1',
+      jti: tag,
+      requested_service_account_id: null,
+      service_account_id: fed.serviceAccount.id,
+      workspace_id: fed.defaultWorkspaceId,
+      claims: null,
+      ip_address: null,
+      user_agent: null,
+    },
+  };
+}
+
 describe('SQLite: closing the stores while mints are queued', () => {
   test('every mint submitted before close is written and reported so; one after close is a 503-class error', { timeout: 30_000 }, async () => {
     const issuer = await TestIssuer.start(['ES256']);
@@ -111,43 +152,7 @@ describe('SQLite: closing the stores while mints are queued', () => {
     const server = await startTestServer({ databaseUrl: `sqlite:${file}`, redisUrl: null });
     try {
       const fed = await seedFederation(server, { issuerUrl: issuer.url });
-      const mint = (i: number): MintRecord => {
-        const createdAt = new Date().toISOString();
-        return {
-          replay: { issuerId: fed.issuer.id, jti: `close-${i}`, expiresAt: new Date(Date.now() + 600_000).toISOString() },
-          tokenHash: `hash-close-${i}`,
-          grant: {
-            organization_id: server.organizationId,
-            workspace_id: fed.defaultWorkspaceId,
-            service_account_id: fed.serviceAccount.id,
-            scopes: ['workspace:inference'],
-            rule_id: fed.rule.id,
-            issuer_id: fed.issuer.id,
-            subject: 'workload-1',
-            created_at: createdAt,
-            expires_at: new Date(Date.now() + 600_000).toISOString(),
-          },
-          event: {
-            id: `event-close-${i}`,
-            organization_id: server.organizationId,
-            created_at: createdAt,
-            request_id: `req-close-${i}`,
-            outcome: 'success',
-            reason: null,
-            detail: null,
-            federation_rule_id: fed.rule.id,
-            issuer_id: fed.issuer.id,
-            subject: 'workload-1',
-            jti: `close-${i}`,
-            requested_service_account_id: null,
-            service_account_id: fed.serviceAccount.id,
-            workspace_id: fed.defaultWorkspaceId,
-            claims: null,
-            ip_address: null,
-            user_agent: null,
-          },
-        };
-      };
+      const mint = (i: number) => mintRecord(server, fed, `close-${i}`);
       // A first batch goes to the thread; the second waits in the group commit behind it (the
       // writes of requests whose client went away, which the HTTP server's close does not wait for).
       const first = Array.from({ length: 10 }, (_, i) => server.stores.ledger.recordMint(mint(i)));
@@ -168,6 +173,28 @@ describe('SQLite: closing the stores while mints are queued', () => {
         reopened.close();
       }
     } finally {
+      await issuer.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SQLite: the checkpointer thread', () => {
+  test('committed mints reach the database file itself while the writer keeps running, without a commit checkpointing', { timeout: 30_000 }, async () => {
+    const issuer = await TestIssuer.start(['ES256']);
+    const directory = mkdtempSync(join(tmpdir(), 'openwif-checkpoint-'));
+    const file = join(directory, 'openwif.db');
+    const server = await startTestServer({ databaseUrl: `sqlite:${file}`, redisUrl: null });
+    try {
+      const fed = await seedFederation(server, { issuerUrl: issuer.url });
+      const written = await server.stores.ledger.recordMint(mintRecord(server, fed, 'checkpoint-0'));
+      assert.equal(written, true);
+      // Far below the connections' own threshold (10 000 pages): only the checkpointer moves
+      // this row from the write-ahead log into the file.
+      const found = await awaitCheckpointed(file, "select count(*) as n from access_tokens where token_hash = 'hash-checkpoint-0'", 1);
+      assert.equal(found, 1, 'the mint was checkpointed into the database file');
+    } finally {
+      await server.close();
       await issuer.close();
       rmSync(directory, { recursive: true, force: true });
     }

@@ -16,6 +16,9 @@ export function openSqlite(path: string): Kysely<Database> {
   file.pragma('synchronous = FULL');
   file.pragma('busy_timeout = 5000');
   file.pragma('foreign_keys = ON');
+  // Checkpoints are the checkpointer thread's job (sqlite-checkpointer.worker.ts); SQLite's own,
+  // inside a commit, only if the log still grows to ~40 MB (the default is ~4 MB).
+  file.pragma('wal_autocheckpoint = 10000');
   return new Kysely<Database>({ dialect: new ImmediateTransactionsDialect({ database: cachePreparedStatements(file) }) });
 }
 

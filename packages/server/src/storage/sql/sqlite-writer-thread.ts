@@ -13,11 +13,13 @@ interface Pending {
  * own with its own connection to the SQLite file. better-sqlite3 is synchronous: on the event
  * loop, every group commit's statements and fsync stopped all other requests while they ran
  * (~27 % of an exchange's loop time, BENCHMARKS.md), and a write waiting for the other
- * connection's lock would sleep there too. The thread starts at the first write. If it dies, the
- * writes it held fail (the exchange fails closed) and the next write starts a new one.
+ * connection's lock would sleep there too. The thread starts at the first write, with a second
+ * one that checkpoints the write-ahead log (`sqlite-checkpointer.worker.ts`). If the writer dies,
+ * the writes it held fail (the exchange fails closed) and the next write starts a new one.
  */
 export class SqliteWriterThread {
   private worker: Worker | null = null;
+  private checkpointer: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private closed = false;
@@ -31,9 +33,17 @@ export class SqliteWriterThread {
     await this.send({ id: this.nextId++, events });
   };
 
-  /** Lets the thread finish what it was sent, then stops it. */
+  /** Lets the thread finish what it was sent, then stops it and the checkpointer. */
   async close(): Promise<void> {
     this.closed = true;
+    const checkpointer = this.checkpointer;
+    this.checkpointer = null;
+    if (checkpointer) {
+      const stopped = new Promise((resolve) => checkpointer.once('exit', resolve));
+      checkpointer.ref();
+      checkpointer.postMessage('close');
+      await stopped;
+    }
     const worker = this.worker;
     if (!worker) return;
     this.worker = null;
@@ -56,9 +66,21 @@ export class SqliteWriterThread {
     });
   }
 
+  /** Never keeps the process alive; if it dies, the next writer thread starts another. */
+  private startCheckpointer(): Worker {
+    const checkpointer = startWorker('sqlite-checkpointer.worker', this.path);
+    checkpointer.unref();
+    checkpointer.on('error', () => {});
+    checkpointer.once('exit', () => {
+      if (this.checkpointer === checkpointer) this.checkpointer = null;
+    });
+    return checkpointer;
+  }
+
   private running(): Worker {
     if (this.worker) return this.worker;
-    const worker = startWriter(this.path);
+    this.checkpointer ??= this.startCheckpointer();
+    const worker = startWorker('sqlite-writer.worker', this.path);
     worker.on('message', (reply: WriterReply) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
@@ -80,11 +102,13 @@ export class SqliteWriterThread {
   }
 }
 
-/** From the bundle, its sibling dist/sqlite-writer.worker.js; from source, the .ts file through tsx. */
-function startWriter(path: string): Worker {
-  const options = { workerData: { path } };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./sqlite-writer.worker.js', import.meta.url), options);
-  const entry = new URL('./sqlite-writer.worker.ts', import.meta.url).href;
+/** From the bundle, its sibling `dist/<name>.js`; from source, the .ts file through tsx. */
+function startWorker(name: 'sqlite-writer.worker' | 'sqlite-checkpointer.worker', path: string): Worker {
+  // Each batch allocates briefly; V8 would let each thread's young generation grow to 48 MB
+  // (server RSS +25 MB under load). 6 MB measured no slower (BENCHMARKS.md).
+  const options = { workerData: { path }, resourceLimits: { maxYoungGenerationSizeMb: 6 } };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url), options);
+  const entry = new URL(`./${name}.ts`, import.meta.url).href;
   // Under tsx's hooks a module that fails to load leaves the thread alive, silent; exit instead.
   const source = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); import(${JSON.stringify(entry)}).catch(() => process.exit(1));`;
   return new Worker(source, { ...options, eval: true });
