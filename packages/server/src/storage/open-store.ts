@@ -24,6 +24,10 @@ export function openDatabase(databaseUrl: string): Kysely<Database> {
   const sqlitePath = sqliteFileOf(databaseUrl);
   if (sqlitePath !== null) return openSqlite(sqlitePath);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000, statement_timeout: 10_000 });
+  // An idle connection that breaks (database restart, pg_terminate_backend, a proxy's timeout) is
+  // reported here, and an unhandled 'error' event would end the process. The pool has already
+  // dropped it; the next query opens a new one, and a query that fails fails on its own.
+  pool.on('error', () => {});
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
