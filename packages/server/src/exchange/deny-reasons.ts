@@ -1,4 +1,5 @@
 import { printable } from '../domain/printable.ts';
+import { OutcomeError } from '../domain/outcome-error.ts';
 
 /**
  * Every reason an exchange can be denied, in pipeline order (spec §5.4). The caller only ever
@@ -47,7 +48,7 @@ export type DenyReason = keyof typeof DENY_REASONS;
 const DETAIL_MAX = 300;
 
 /** A denial with its stable reason. `detail` may echo untrusted input, so it is sanitised. */
-export class ExchangeDenied extends Error {
+export class ExchangeDenied extends OutcomeError {
   override name = 'ExchangeDenied';
   readonly detail: string;
   constructor(

@@ -1,3 +1,5 @@
+import { OutcomeError } from '../domain/outcome-error.ts';
+
 /**
  * The one error type routes throw. `error-handler.ts` renders it as the Anthropic envelope
  * (spec §2.3); any other exception becomes a masked 500.
@@ -15,7 +17,7 @@ export type ErrorType =
   | 'service_unavailable_error'
   | 'timeout_error';
 
-export class HttpError extends Error {
+export class HttpError extends OutcomeError {
   override name = 'HttpError';
   constructor(
     readonly status: number,

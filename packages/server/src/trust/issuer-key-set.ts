@@ -2,9 +2,18 @@ import type { Issuer } from '../domain/types.ts';
 import type { ValidatedKey } from './jwks-validation.ts';
 import type { AlgBoundKey } from './jws-signature.ts';
 
+type KeySource = Pick<Issuer, 'issuer_url' | 'jwks'>;
+// Every exchange asks, with the same (cached, never mutated) issuer object until it changes.
+const fingerprints = new WeakMap<KeySource, string>();
+
 /** Identity of an issuer's key source: when it changes, cached keys and schedules start afresh. */
-export function keySourceFingerprint(issuer: Pick<Issuer, 'issuer_url' | 'jwks'>): string {
-  return JSON.stringify([issuer.issuer_url, issuer.jwks]);
+export function keySourceFingerprint(issuer: KeySource): string {
+  let fingerprint = fingerprints.get(issuer);
+  if (fingerprint === undefined) {
+    fingerprint = JSON.stringify([issuer.issuer_url, issuer.jwks]);
+    fingerprints.set(issuer, fingerprint);
+  }
+  return fingerprint;
 }
 
 export interface CachedKey {

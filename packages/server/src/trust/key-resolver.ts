@@ -9,11 +9,12 @@ import { validateKeySet, type KeySetLimits, type ValidatedKey } from './jwks-val
 import type { OutboundPolicy } from './outbound-policy.ts';
 import { loadKeySet } from './remote-key-set.ts';
 import type { ResolveHost } from './safe-fetch.ts';
+import { OutcomeError } from '../domain/outcome-error.ts';
 
 export type TrustFailure = 'kid_not_found' | 'jwks_unavailable';
 
 /** No usable key for an assertion. `message` may go to the auth event; it never holds token data. */
-export class TrustError extends Error {
+export class TrustError extends OutcomeError {
   override name = 'TrustError';
   constructor(
     readonly reason: TrustFailure,
