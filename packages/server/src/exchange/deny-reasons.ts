@@ -1,5 +1,5 @@
-import { printable } from '../domain/printable.ts';
 import { OutcomeError } from '../domain/outcome-error.ts';
+import { printable } from '../domain/printable.ts';
 
 /**
  * Every reason an exchange can be denied, in pipeline order (spec §5.4). The caller only ever

@@ -1,5 +1,6 @@
 import { KeyObject } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
+import { OutcomeError } from '../domain/outcome-error.ts';
 import type { Issuer } from '../domain/types.ts';
 import { IssuerKeySet, keySourceFingerprint, type CachedKey } from './issuer-key-set.ts';
 import { isAllowedAlg, keyMatchesAlg, type AllowedAlg } from './jwk-compat.ts';
@@ -9,7 +10,6 @@ import { validateKeySet, type KeySetLimits, type ValidatedKey } from './jwks-val
 import type { OutboundPolicy } from './outbound-policy.ts';
 import { loadKeySet } from './remote-key-set.ts';
 import type { ResolveHost } from './safe-fetch.ts';
-import { OutcomeError } from '../domain/outcome-error.ts';
 
 export type TrustFailure = 'kid_not_found' | 'jwks_unavailable';
 

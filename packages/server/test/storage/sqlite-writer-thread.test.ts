@@ -15,25 +15,47 @@ import { awaitCheckpointed } from '../helpers/sqlite-file.ts';
 import { call, startTestServer, type TestServer } from '../helpers/start-server.ts';
 import { newSigningKey, TestIssuer } from '../helpers/test-issuer.ts';
 
-// SQLite only, under either TEST_STORE: the writer thread exists for SQLite files.
+interface ServerOnFile {
+  issuer: TestIssuer;
+  server: TestServer;
+  fed: Federation;
+  file: string;
+  /** Closes the server (if not stopped already) and the issuer, and deletes the file. */
+  cleanup(): Promise<void>;
+}
+
+/** A test server on a SQLite file of its own, with a seeded federation. */
+async function serverOnSqliteFile(prefix: string): Promise<ServerOnFile> {
+  const issuer = await TestIssuer.start(['ES256']);
+  const directory = mkdtempSync(join(tmpdir(), prefix));
+  const file = join(directory, 'openwif.db');
+  const server = await startTestServer({ databaseUrl: `sqlite:${file}`, redisUrl: null });
+  const fed = await seedFederation(server, { issuerUrl: issuer.url });
+  return {
+    issuer,
+    server,
+    fed,
+    file,
+    cleanup: async () => {
+      await server.close();
+      await issuer.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+// SQLite only, under either TEST_STORE: the writer and checkpointer threads exist for SQLite files.
 describe('SQLite: mints and denials are written on the writer thread', () => {
   let server: TestServer;
   let issuer: TestIssuer;
   let fed: Federation;
-  let directory: string;
+  let cleanup: () => Promise<void>;
   const assertion = () => issuer.sign({ sub: 'workload-1', aud: DEFAULT_AUDIENCE, jti: randomUUID() });
 
   before(async () => {
-    issuer = await TestIssuer.start(['ES256']);
-    directory = mkdtempSync(join(tmpdir(), 'openwif-writer-'));
-    server = await startTestServer({ databaseUrl: `sqlite:${join(directory, 'openwif.db')}`, redisUrl: null });
-    fed = await seedFederation(server, { issuerUrl: issuer.url });
+    ({ server, issuer, fed, cleanup } = await serverOnSqliteFile('openwif-writer-'));
   });
-  after(async () => {
-    await server.close();
-    await issuer.close();
-    rmSync(directory, { recursive: true, force: true });
-  });
+  after(() => cleanup());
 
   test('a commit waiting on the disk does not stop the server answering others', { timeout: 30_000 }, async () => {
     // Another process holding SQLite's write lock stands in for a slow disk: the writer waits
@@ -146,12 +168,8 @@ function mintRecord(server: TestServer, fed: Federation, tag: string): MintRecor
 
 describe('SQLite: closing the stores while mints are queued', () => {
   test('every mint submitted before close is written and reported so; one after close is a 503-class error', { timeout: 30_000 }, async () => {
-    const issuer = await TestIssuer.start(['ES256']);
-    const directory = mkdtempSync(join(tmpdir(), 'openwif-writer-close-'));
-    const file = join(directory, 'openwif.db');
-    const server = await startTestServer({ databaseUrl: `sqlite:${file}`, redisUrl: null });
+    const { server, fed, file, cleanup } = await serverOnSqliteFile('openwif-writer-close-');
     try {
-      const fed = await seedFederation(server, { issuerUrl: issuer.url });
       const mint = (i: number) => mintRecord(server, fed, `close-${i}`);
       // A first batch goes to the thread; the second waits in the group commit behind it (the
       // writes of requests whose client went away, which the HTTP server's close does not wait for).
@@ -173,20 +191,15 @@ describe('SQLite: closing the stores while mints are queued', () => {
         reopened.close();
       }
     } finally {
-      await issuer.close();
-      rmSync(directory, { recursive: true, force: true });
+      await cleanup();
     }
   });
 });
 
 describe('SQLite: the checkpointer thread', () => {
   test('committed mints reach the database file itself while the writer keeps running, without a commit checkpointing', { timeout: 30_000 }, async () => {
-    const issuer = await TestIssuer.start(['ES256']);
-    const directory = mkdtempSync(join(tmpdir(), 'openwif-checkpoint-'));
-    const file = join(directory, 'openwif.db');
-    const server = await startTestServer({ databaseUrl: `sqlite:${file}`, redisUrl: null });
+    const { server, fed, file, cleanup } = await serverOnSqliteFile('openwif-checkpoint-');
     try {
-      const fed = await seedFederation(server, { issuerUrl: issuer.url });
       const written = await server.stores.ledger.recordMint(mintRecord(server, fed, 'checkpoint-0'));
       assert.equal(written, true);
       // Far below the connections' own threshold (10 000 pages): only the checkpointer moves
@@ -194,9 +207,7 @@ describe('SQLite: the checkpointer thread', () => {
       const found = await awaitCheckpointed(file, "select count(*) as n from access_tokens where token_hash = 'hash-checkpoint-0'", 1);
       assert.equal(found, 1, 'the mint was checkpointed into the database file');
     } finally {
-      await server.close();
-      await issuer.close();
-      rmSync(directory, { recursive: true, force: true });
+      await cleanup();
     }
   });
 });
