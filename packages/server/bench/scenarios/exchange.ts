@@ -33,12 +33,17 @@ export async function measureOpenWif(
   return load({ url, seconds: opts.seconds, connections: opts.connections, body });
 }
 
-/** Baseline (a): the same HTTP stack doing nothing. */
-export async function measureTrivial(opts: { seconds: number; connections: number }): Promise<LoadResult> {
+/**
+ * Baseline (a): the same HTTP stack doing nothing. Closed loop by default; with `rate`, open-loop
+ * at that rate: the latency floor of the load generator, the HTTP stack and this machine.
+ */
+export async function measureTrivial(opts: { seconds: number; connections: number; rate?: number }): Promise<LoadResult> {
   const server = await startChild(['--import', 'tsx', `${BASELINES}trivial-server.ts`], {});
   try {
     const body = JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: 'x'.repeat(800) });
-    return await load({ url: `${server.url}/v1/oauth/token`, seconds: opts.seconds, connections: opts.connections, body: () => body });
+    const url = `${server.url}/v1/oauth/token`;
+    if (opts.rate) return await pacedLoad({ url, rate: opts.rate, seconds: opts.seconds, body: () => body });
+    return await load({ url, seconds: opts.seconds, connections: opts.connections, body: () => body });
   } finally {
     await server.stop();
   }
@@ -63,35 +68,43 @@ export async function measureVerifyRate(alg: BenchAlg, seconds: number): Promise
 }
 
 /** Baseline (c): oidc-provider, client_credentials + private_key_jwt, opaque tokens. */
-export async function measureOidcProvider(alg: BenchAlg, opts: { seconds: number; connections: number; expectedRps: number }): Promise<LoadResult> {
+export async function measureOidcProvider(
+  alg: BenchAlg,
+  /** `warmupSeconds`: load before the measured run, as run.ts gives OpenWIF, so that neither is measured with a cold JIT. */
+  opts: { seconds: number; warmupSeconds: number; connections: number; expectedRps: number },
+): Promise<LoadResult> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid: 'client-key', alg, use: 'sig' };
   const server = await startChild(['--import', 'tsx', `${BASELINES}oidc-provider-server.ts`], { BENCH_CLIENT_JWK: JSON.stringify(jwk), BENCH_ALG: alg });
   try {
     const tokenEndpoint = `${server.url}/token`;
     const now = Math.floor(Date.now() / 1000);
-    const count = Math.ceil(opts.expectedRps * opts.seconds * 1.3) + 100;
-    const assertions = await presign(count, (i) =>
-      jwt({ iss: 'bench-client', sub: 'bench-client', aud: tokenEndpoint, iat: now, exp: now + 600, jti: `c-${i}-${Math.random()}` }, privateKey, {
-        alg,
-        kid: 'client-key',
-      }),
-    );
-    const bodies = assertions.map((a) =>
-      new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: 'bench-client',
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: a,
-      }).toString(),
-    );
-    return await load({
-      url: tokenEndpoint,
-      seconds: opts.seconds,
-      connections: opts.connections,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: pool(bodies),
-    });
+    const run = async (seconds: number) => {
+      const count = Math.ceil(opts.expectedRps * seconds * 1.3) + 100;
+      const assertions = await presign(count, (i) =>
+        jwt({ iss: 'bench-client', sub: 'bench-client', aud: tokenEndpoint, iat: now, exp: now + 600, jti: `c-${i}-${Math.random()}` }, privateKey, {
+          alg,
+          kid: 'client-key',
+        }),
+      );
+      const bodies = assertions.map((a) =>
+        new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: 'bench-client',
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: a,
+        }).toString(),
+      );
+      return load({
+        url: tokenEndpoint,
+        seconds,
+        connections: opts.connections,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: pool(bodies),
+      });
+    };
+    await run(opts.warmupSeconds);
+    return await run(opts.seconds);
   } finally {
     await server.stop();
   }

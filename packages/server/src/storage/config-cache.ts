@@ -16,23 +16,26 @@ const MAX_ENTRIES = 10_000;
 /**
  * Configuration reads for the hot paths (exchange, gateway), from memory, never stale.
  *
- * Each view starts with one read of the configuration generation, a counter that database
- * triggers bump in the same transaction as every change to workspaces, service accounts,
- * memberships, issuers, rules, rule enablements and upstream credentials, and every update or
- * deletion of a minted token (migration 0005). When it has moved, all cached objects are
- * dropped. So one small query replaces up to six, and a change committed on any instance is
- * seen by the next request on every instance, exactly as without the cache. Token grants are
- * kept by digest; their expiry is still checked on every call. Upstream credentials are kept
- * sealed, as stored, and opened per call.
+ * Each view starts with a read of the configuration generation (shared by concurrent views,
+ * `readGeneration`), a counter that database triggers bump in the same transaction as every
+ * change to workspaces, service accounts, memberships, issuers, rules, rule enablements and
+ * upstream credentials, and every update or deletion of a minted token (migration 0005). When
+ * it has moved, all cached objects are dropped. So one small query replaces up to six, and a
+ * change committed on any instance is seen by the next request on every instance, exactly as
+ * without the cache. Token grants are kept by digest; their expiry is still checked on every
+ * call. Upstream credentials are kept sealed, as stored, and opened per call.
  */
 export class ConfigCache {
   private generation: number | null = null;
   private readonly entries = new Map<string, unknown>();
+  /** The generation read in flight, and the one that starts when it ends (see `readGeneration`). */
+  private reading: Promise<number> | null = null;
+  private nextReading: Promise<number> | null = null;
 
   constructor(private readonly stores: Stores) {}
 
   async view(): Promise<ConfigReads> {
-    const generation = await this.stores.configGeneration.current();
+    const generation = await this.readGeneration();
     if (generation !== this.generation) {
       this.entries.clear();
       this.generation = generation;
@@ -56,6 +59,28 @@ export class ConfigCache {
     };
   }
 
+  /**
+   * Concurrent views share generation reads: on PostgreSQL one query per exchange was one round
+   * trip each, and a backend's CPU, on the server's hot path. A read already in flight may have
+   * started before this caller arrived and miss a change committed just before it did, so a
+   * caller shares only the next read, which starts when the current one ends, with everyone
+   * else who arrives until then: every view still sees every change committed before it began.
+   */
+  private readGeneration(): Promise<number> {
+    if (this.reading === null) {
+      const read = this.stores.configGeneration.current().finally(() => {
+        this.reading = null;
+      });
+      this.reading = read;
+      return read;
+    }
+    this.nextReading ??= this.reading.then(settled, settled).then(() => {
+      this.nextReading = null;
+      return this.readGeneration();
+    });
+    return this.nextReading;
+  }
+
   private async read<T>(generation: number, key: string, load: () => Promise<T>, keepAbsent: boolean): Promise<T> {
     if (generation === this.generation && this.entries.has(key)) return this.entries.get(key) as T;
     const value = await load();
@@ -76,3 +101,5 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+const settled = (): void => undefined;

@@ -52,8 +52,8 @@ describe('ConfigCache: configuration reads from memory, never stale', () => {
     await issuer.close();
   });
 
-  const readAll = async (cache: ConfigCache) => {
-    const view = await cache.view();
+  const readAll = async (cache: ConfigCache) => readAllFrom(await cache.view());
+  const readAllFrom = async (view: Awaited<ReturnType<ConfigCache['view']>>) => {
     const org = server.organizationId;
     return {
       rule: await view.rules.getById(federation.rule.id),
@@ -178,6 +178,51 @@ describe('ConfigCache: configuration reads from memory, never stale', () => {
     await stale.rules.getById(federation.rule.id);
     assert.equal((await fresh.rules.getById(federation.rule.id))?.description, 'moved on');
     assert.equal(count(calls, 'rules.getById'), 2, 'the stale view cached its read under the new generation');
+  });
+
+  it('concurrent views share generation reads, but only one that started after the view began', async () => {
+    // Each read queries at once and answers when released: a slow round trip to a database
+    // whose answer reflects the moment the query ran.
+    let reads = 0;
+    const releases: Array<() => void> = [];
+    const gated: Stores = {
+      ...server.stores,
+      configGeneration: {
+        current: async () => {
+          reads++;
+          const value = await server.stores.configGeneration.current();
+          await new Promise<void>((release) => releases.push(release));
+          return value;
+        },
+      },
+    };
+    const queried = async () => {
+      for (let turns = 0; releases.length === 0; turns++) {
+        if (turns > 1000) throw new Error('no generation read is waiting');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const releaseNext = async () => {
+      await queried();
+      releases.shift()!();
+    };
+    const cache = new ConfigCache(gated);
+    const warm = cache.view();
+    await releaseNext();
+    await readAllFrom(await warm);
+
+    const before = cache.view();
+    await queried(); // read 2 has its answer, and holds it
+    await sql.raw(`UPDATE federation_rules SET description = 'after read 2' WHERE id = '${federation.rule.id}'`).execute(other);
+    const after = [cache.view(), cache.view(), cache.view()]; // began after the change: they must see it
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(reads, 2, 'views that arrive during a read wait for the next one, they do not start their own');
+    await releaseNext();
+    await before;
+    await releaseNext();
+    const views = await Promise.all(after);
+    assert.equal(reads, 3, 'one read for all the views that arrived during the one before');
+    for (const view of views) assert.equal((await view.rules.getById(federation.rule.id))?.description, 'after read 2');
   });
 
   it('cached objects are frozen, so no request can change what the next one sees', async () => {

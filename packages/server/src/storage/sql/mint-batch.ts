@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { MintRecord } from '../ports.ts';
 import { eventToRow } from './auth-event-store.ts';
 import type { Database } from './schema.ts';
@@ -46,14 +46,15 @@ export async function writeMints(tx: Transaction<Database>, mints: MintRecord[])
   });
   const kept = mints.filter((_, i) => recorded[i]);
   if (kept.length > 0) {
-    await tx
-      .insertInto('access_tokens')
-      .values(kept.map((m) => ({ token_hash: m.tokenHash, ...m.grant, scopes: m.grant.scopes.join(' ') })))
-      .execute();
+    await tx.insertInto('access_tokens').values(kept.map(tokenToRow)).execute();
     await tx
       .insertInto('auth_events')
       .values(kept.map((m) => eventToRow(m.event)))
       .execute();
   }
   return recorded;
+}
+
+export function tokenToRow(mint: MintRecord): Insertable<Database['access_tokens']> {
+  return { token_hash: mint.tokenHash, ...mint.grant, scopes: mint.grant.scopes.join(' ') };
 }

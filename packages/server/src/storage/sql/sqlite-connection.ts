@@ -4,11 +4,16 @@ import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
 import type { Database } from './schema.ts';
 
+/** The server's connection to a SQLite file (or `:memory:`), for Kysely. */
+export function openSqlite(path: string): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new ImmediateTransactionsDialect({ database: cachePreparedStatements(openSqliteFile(path)) }) });
+}
+
 /**
  * One connection to a SQLite file (or `:memory:`), set up as every OpenWIF connection is: the
- * server's own and the writer thread's (`sqlite-writer-thread.ts`).
+ * server's own (`openSqlite`) and the writer thread's (`sqlite-writer.worker.ts`).
  */
-export function openSqlite(path: string): Kysely<Database> {
+export function openSqliteFile(path: string): SQLite.Database {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const file = new SQLite(path);
   file.pragma('journal_mode = WAL');
@@ -19,7 +24,7 @@ export function openSqlite(path: string): Kysely<Database> {
   // Checkpoints are the checkpointer thread's job (sqlite-checkpointer.worker.ts); SQLite's own,
   // inside a commit, only if the log still grows to ~40 MB (the default is ~4 MB).
   file.pragma('wal_autocheckpoint = 10000');
-  return new Kysely<Database>({ dialect: new ImmediateTransactionsDialect({ database: cachePreparedStatements(file) }) });
+  return file;
 }
 
 /**
