@@ -3,6 +3,8 @@ export interface BenchContext {
   seconds: number;
   connections: number;
   reps: number;
+  /** Load each server gets before its measured runs, so that none is measured with a cold JIT. */
+  warmupSeconds: number;
   quick: boolean;
   /** Writes one line of the Markdown report. */
   say: (line?: string) => void;

@@ -44,16 +44,18 @@ export async function measureKidFlood(r: BenchContext): Promise<void> {
     const fed = await setUpFederation(server.url, 'ES256', 'flood', { type: 'explicit_url', url: jwks.url, kid: KID, keyPair });
     const floodCount = r.quick ? 1_000 : 10_000;
     const seconds = Math.max(r.seconds, floodCount / FLOOD_RATE);
-    const validBodies = (await presign(Math.ceil(3000 * seconds * 3.5) + 100, (i) => fed.sign(i))).map((a) => exchangeBody(fed, a));
+    const validBodies = (await presign(Math.ceil(3000 * (seconds * 3.5 + r.warmupSeconds)) + 100, (i) => fed.sign(i))).map((a) => exchangeBody(fed, a));
     const randomKid = (await presign(floodCount, (i) => fed.sign(i, `unknown-${i}-${Math.random().toString(36).slice(2)}`))).map((a) => exchangeBody(fed, a));
     const badSignature = (await presign(floodCount, (i) => fed.sign(i))).map((a) => exchangeBody(fed, `${a.slice(0, -6)}AAAAAA`));
 
     let v = 0;
-    const valid = () => load({ url: `${server.url}/v1/oauth/token`, seconds, connections: r.connections, body: () => validBodies[v++ % validBodies.length]! });
+    const valid = (runSeconds = seconds) =>
+      load({ url: `${server.url}/v1/oauth/token`, seconds: runSeconds, connections: r.connections, body: () => validBodies[v++ % validBodies.length]! });
     const flood = (bodies: string[]) => {
       let f = 0;
       return pacedLoad({ url: `${server.url}/v1/oauth/token`, rate: bodies.length / seconds, seconds, body: () => bodies[f++]! });
     };
+    await valid(r.warmupSeconds);
     const alone = await valid();
     const [withControl, control] = await Promise.all([valid(), flood(badSignature)]);
     const fetchesBefore = jwks.fetches();

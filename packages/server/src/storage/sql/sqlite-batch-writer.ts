@@ -12,12 +12,12 @@ export type BatchWrite = { mints: MintRecord[] } | { events: AuthEvent[] };
  * and `insertEvents`, with statements prepared once and run a row at a time. On a thread of its
  * own no statement waits on a round trip, and Kysely's work per transaction (its connection
  * queue, compiling three multi-row statements for each batch's size) was most of the thread's
- * CPU: a one-mint commit 290 → 150 µs (BENCHMARKS.md). PostgreSQL, where each statement is a round
- * trip, keeps the multi-row statements.
+ * CPU: a one-mint commit 290 → 150 µs (BENCHMARKS.md). PostgreSQL, where each statement is a
+ * round trip, keeps the multi-row statements.
  */
 export class SqliteBatchWriter {
   private readonly claimJti: SQLite.Statement;
-  /** Prepared from the first row's columns: every row comes from the same function as the Kysely path's. */
+  /** Prepared from the first row's columns: each table's rows come from one function, shared with the Kysely path. */
   private readonly inserts = new Map<keyof Database, SQLite.Statement>();
   private readonly transaction: SQLite.Transaction<(writes: BatchWrite[]) => boolean[][]>;
 
