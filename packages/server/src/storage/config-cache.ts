@@ -74,10 +74,12 @@ export class ConfigCache {
       this.reading = read;
       return read;
     }
-    this.nextReading ??= this.reading.then(settled, settled).then(() => {
-      this.nextReading = null;
-      return this.readGeneration();
-    });
+    this.nextReading ??= this.reading
+      .catch(() => undefined)
+      .then(() => {
+        this.nextReading = null;
+        return this.readGeneration();
+      });
     return this.nextReading;
   }
 
@@ -101,5 +103,3 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
-
-const settled = (): void => undefined;

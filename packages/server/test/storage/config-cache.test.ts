@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql, type Kysely } from 'kysely';
-import { ConfigCache } from '../../src/storage/config-cache.ts';
+import { ConfigCache, type ConfigReads } from '../../src/storage/config-cache.ts';
 import { openDatabase } from '../../src/storage/open-store.ts';
 import { hashSecret } from '../../src/tokens/token-hash.ts';
 import type { Stores } from '../../src/storage/ports.ts';
@@ -53,7 +53,7 @@ describe('ConfigCache: configuration reads from memory, never stale', () => {
   });
 
   const readAll = async (cache: ConfigCache) => readAllFrom(await cache.view());
-  const readAllFrom = async (view: Awaited<ReturnType<ConfigCache['view']>>) => {
+  const readAllFrom = async (view: ConfigReads) => {
     const org = server.organizationId;
     return {
       rule: await view.rules.getById(federation.rule.id),

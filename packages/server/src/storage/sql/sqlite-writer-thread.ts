@@ -36,22 +36,11 @@ export class SqliteWriterThread {
   /** Lets the thread finish what it was sent, then stops it and the checkpointer. */
   async close(): Promise<void> {
     this.closed = true;
-    const checkpointer = this.checkpointer;
+    const { checkpointer, worker } = this;
     this.checkpointer = null;
-    if (checkpointer) {
-      const stopped = new Promise((resolve) => checkpointer.once('exit', resolve));
-      checkpointer.ref();
-      checkpointer.postMessage('close');
-      await stopped;
-    }
-    const worker = this.worker;
-    if (!worker) return;
     this.worker = null;
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    const request: WriterRequest = 'close';
-    worker.ref();
-    worker.postMessage(request);
-    await exited;
+    if (checkpointer) await stop(checkpointer);
+    if (worker) await stop(worker);
   }
 
   private send(request: Exclude<WriterRequest, 'close'>): Promise<boolean[]> {
@@ -100,6 +89,15 @@ export class SqliteWriterThread {
     this.worker = worker;
     return worker;
   }
+}
+
+/** Asks a thread to close (both take 'close') and waits until it has exited. */
+async function stop(thread: Worker): Promise<void> {
+  const exited = new Promise((resolve) => thread.once('exit', resolve));
+  const request: WriterRequest = 'close';
+  thread.ref();
+  thread.postMessage(request);
+  await exited;
 }
 
 /** From the bundle, its sibling `dist/<name>.js`; from source, the .ts file through tsx. */
