@@ -21,7 +21,10 @@ test('every benchmark scenario runs and reports its table', { timeout: 240_000 }
   }
   const openwifRow = stdout.split('\n').find((line) => line.startsWith('| OpenWIF, SQLite'));
   assert.ok(openwifRow && !openwifRow.includes('errors'), `the exchange ran without errors:\n${stdout}`);
+  const gatewayRow = stdout.split('\n').find((line) => line.startsWith('| through the OpenWIF gateway'));
+  assert.ok(gatewayRow && !gatewayRow.includes('errors') && !gatewayRow.includes('NaN'), `the gateway ran without errors:\n${stdout}`);
   assert.match(stdout, /Gateway keeps \*\*\d+ %\*\*/);
-  assert.match(stdout, /the flood caused \*\*\d+\*\* JWKS fetch/);
+  assert.match(stdout, /valid throughput is \*\*\d+ \(\d+–\d+\) %\*\* of the baseline/);
+  assert.match(stdout, /the flood caused at most \*\*\d+\*\* JWKS fetch/);
   assert.match(stdout, /`openwif serve` is ready in \*\*[\d,.]+ ms\*\*/);
 });
