@@ -20,6 +20,10 @@ function open(): SqliteBatchWriter {
   if (connection) return connection.writer;
   const file = openSqliteFile(path);
   try {
+    // better-sqlite3 builds SQLite with a 16 MB page cache per connection, and inserts into
+    // random-key indexes fill this one: 4 MB holds the B-trees' inner pages, and took 10–16 MB off
+    // the server's RSS under load at no measured cost (leaf pages come from the OS's cache).
+    file.pragma('cache_size = -4000');
     connection = { file, writer: new SqliteBatchWriter(file) };
     return connection.writer;
   } catch (err) {
