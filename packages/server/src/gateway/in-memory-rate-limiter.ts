@@ -1,4 +1,4 @@
-import { DEFAULT_RATE_LIMITS, type ConcurrencySlot, type RateDecision, type RateLimiter, type RateLimits } from './rate-limiter.ts';
+import { resolveRateLimits, type ConcurrencySlot, type RateDecision, type RateLimiter, type RateLimits } from './rate-limiter.ts';
 
 interface Bucket {
   tokens: number;
@@ -25,10 +25,7 @@ export class InMemoryRateLimiter implements RateLimiter {
   private readonly inFlight = new Map<string, number>();
 
   constructor(options: InMemoryRateLimiterOptions = {}) {
-    this.limits = { ...DEFAULT_RATE_LIMITS, ...stripUndefined(options) };
-    for (const [name, value] of Object.entries(this.limits)) {
-      if (!Number.isInteger(value) || value <= 0) throw new TypeError(`rate limit ${name} must be a positive integer`);
-    }
+    this.limits = resolveRateLimits(options);
     this.now = options.now ?? Date.now;
     this.maxKeys = options.maxKeys ?? 100_000;
   }
@@ -77,11 +74,4 @@ export class InMemoryRateLimiter implements RateLimiter {
       if (!oldest.done) this.buckets.delete(oldest.value);
     }
   }
-}
-
-function stripUndefined(options: Partial<RateLimits>): Partial<RateLimits> {
-  const out: Partial<RateLimits> = {};
-  if (options.requestsPerMinute !== undefined) out.requestsPerMinute = options.requestsPerMinute;
-  if (options.maxConcurrent !== undefined) out.maxConcurrent = options.maxConcurrent;
-  return out;
 }

@@ -25,14 +25,13 @@ export type GatewayRouteOptions = Partial<Omit<GatewayOptions, 'timeouts'>> & { 
  */
 export async function gatewayRoutes(app: FastifyInstance, deps: AppDeps, options: GatewayRouteOptions = {}): Promise<void> {
   const resolved = resolveGatewayOptions(options);
+  const limits = { requestsPerMinute: deps.settings.gatewayRequestsPerMinute, maxConcurrent: deps.settings.gatewayMaxConcurrent };
   const httpUpstream = deps.settings.upstreamUrl !== null ? new HttpUpstream(deps.settings.upstreamUrl, resolved.timeouts) : null;
   const ctx: ForwardContext = {
     deps,
     upstream: httpUpstream ?? (resolved.standIn ? new StandInUpstream() : null),
     needsUpstreamKey: httpUpstream !== null,
-    limiter:
-      resolved.rateLimiter ??
-      new InMemoryRateLimiter({ requestsPerMinute: deps.settings.gatewayRequestsPerMinute, maxConcurrent: deps.settings.gatewayMaxConcurrent }),
+    limiter: resolved.rateLimiter ?? deps.stores.sharedRateLimiter?.(limits) ?? new InMemoryRateLimiter(limits),
     options: resolved,
   };
 

@@ -1,7 +1,7 @@
 /**
  * The gateway's per-service-account limits, as a port: the in-memory implementation counts
- * per instance; a shared one (Redis) makes the limits hold across instances. Implementations
- * are safe for concurrent use.
+ * per instance; with Redis configured, `storage/redis/rate-limiter.ts` makes the limits hold
+ * across instances. Implementations are safe for concurrent use.
  */
 export interface RateLimiter {
   /** Takes one request from the key's budget, or says how long until one is available. */
@@ -29,6 +29,17 @@ export interface RateLimits {
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = { requestsPerMinute: 600, maxConcurrent: 8 };
+
+/** The defaults with what `options` sets; each limit must be a positive integer. */
+export function resolveRateLimits(options: Partial<RateLimits>): RateLimits {
+  const limits = { ...DEFAULT_RATE_LIMITS };
+  for (const name of ['requestsPerMinute', 'maxConcurrent'] as const) {
+    const value = options[name] ?? limits[name];
+    if (!Number.isInteger(value) || value <= 0) throw new TypeError(`rate limit ${name} must be a positive integer`);
+    limits[name] = value;
+  }
+  return limits;
+}
 
 /** `Retry-After` for a full concurrency budget: slots free up as streams end, so try again soon. */
 export const CONCURRENCY_RETRY_AFTER_SECONDS = 1;

@@ -1,6 +1,8 @@
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Stores } from './ports.ts';
+import type { RateLimits } from '../gateway/rate-limiter.ts';
+import { RedisRateLimiter } from './redis/rate-limiter.ts';
 import { connectRedis, RedisReplayStore } from './redis/replay-store.ts';
 import { SqlAuthEventStore } from './sql/auth-event-store.ts';
 import { SqlConsoleSessionStore } from './sql/console-session-store.ts';
@@ -77,6 +79,7 @@ export async function openStores(databaseUrl: string, redisUrl: string | null = 
     upstreamCredentials: new SqlUpstreamCredentialStore(db),
     consoleSessions: new SqlConsoleSessionStore(db),
     configGeneration: new SqlConfigGenerationStore(db),
+    ...(redis ? { sharedRateLimiter: (limits: RateLimits) => new RedisRateLimiter(redis, limits) } : {}),
     sweep: async (now) => {
       let removed = 0;
       for (const table of ['access_tokens', 'jti_claims', 'console_sessions'] as const) {

@@ -11,6 +11,7 @@ import type {
   ServiceAccount,
   Workspace,
 } from '../domain/types.ts';
+import type { RateLimiter, RateLimits } from '../gateway/rate-limiter.ts';
 
 /**
  * The storage ports. Domain code (exchange, admin, trust) sees only these interfaces and domain
@@ -246,6 +247,8 @@ export interface Stores {
   upstreamCredentials: UpstreamCredentialStore;
   consoleSessions: ConsoleSessionStore;
   configGeneration: ConfigGenerationStore;
+  /** With Redis: the gateway's limits shared by all instances. Without, each instance counts its own. */
+  sharedRateLimiter?: (limits: RateLimits) => RateLimiter;
   /** Deletes expired tokens, JTI records and console sessions; returns how many rows went. */
   sweep(now: string): Promise<number>;
   /** Each backing service and whether it answers; used by /readyz. */

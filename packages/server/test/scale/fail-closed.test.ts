@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { call, startTestServer, type TestServer } from '../helpers/start-server.ts';
 import { TestIssuer } from '../helpers/test-issuer.ts';
 import { DEFAULT_AUDIENCE, exchange, seedFederation } from '../helpers/federation-fixture.ts';
+import { bearer, MESSAGE_BODY, startGatewayServer } from '../gateway/helpers.ts';
 
 /** With Redis as the replay store, an unreachable Redis must never mean "mint without the check". */
 describe('replay store unreachable', () => {
@@ -38,5 +39,30 @@ describe('replay store unreachable', () => {
     assert.equal(res.status, 503);
     assert.equal(res.body.redis, 'unreachable');
     assert.equal(res.body.database, 'ok');
+  });
+});
+
+/** With Redis holding the gateway's limits, an unreachable Redis must never mean "no limits". */
+describe('gateway limits unreachable', () => {
+  let server: TestServer;
+  let issuer: TestIssuer;
+
+  before(async () => {
+    issuer = await TestIssuer.start();
+    server = await startGatewayServer({ settings: { redisUrl: 'redis://127.0.0.1:1' } });
+  });
+  after(async () => {
+    await server.close();
+    await issuer.close();
+  });
+
+  test('a gateway call with a valid token is refused with 503 in the envelope, not answered', async () => {
+    const fed = await seedFederation(server, { issuerUrl: issuer.url, rule: { oauth_scope: 'workspace:inference' } });
+    const minted = await exchange(server, fed, await issuer.sign({ sub: 'workload-1', aud: DEFAULT_AUDIENCE }));
+    assert.equal(minted.status, 200, JSON.stringify(minted.body));
+    const res = await call(server, 'POST', '/v1/messages', { body: MESSAGE_BODY, headers: bearer(minted.body.access_token as string) });
+    assert.equal(res.status, 503, JSON.stringify(res.body));
+    assert.equal(res.body.type, 'error');
+    assert.equal(res.body.error.type, 'service_unavailable_error');
   });
 });
