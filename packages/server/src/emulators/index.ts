@@ -3,6 +3,7 @@
  * `openwif emulate <kind>`. Each one is a real loopback HTTP(S) server with `baseUrl` + `close()`.
  */
 import { EntraEmulator, type EntraEmulatorOptions } from './entra/entra-emulator.ts';
+import { GcpMetadataEmulator, type GcpMetadataEmulatorOptions } from './gcp/gcp-metadata-emulator.ts';
 import { GitHubOidcEmulator, type GitHubOidcEmulatorOptions } from './github/github-oidc-emulator.ts';
 import { ImdsEmulator, type ImdsEmulatorOptions } from './imds/imds-emulator.ts';
 import { KubernetesIssuer, type KubernetesIssuerOptions } from './kubernetes/kubernetes-issuer.ts';
@@ -18,6 +19,7 @@ export { InvalidTokenRequestError, type ProjectedTokenOptions } from './kubernet
 export type { TokenRotation } from './kubernetes/token-file.ts';
 export { GitHubOidcEmulator, type GitHubJob, type GitHubOidcEmulatorOptions } from './github/github-oidc-emulator.ts';
 export type { GitHubJobOptions } from './github/job-claims.ts';
+export { GcpMetadataEmulator, type GceInstance, type GcpFaultStatus, type GcpMetadataEmulatorOptions } from './gcp/gcp-metadata-emulator.ts';
 export { createLoopbackTls, type TlsMaterial } from './shared/loopback-tls.ts';
 
 export interface EmulatorOptionsByKind {
@@ -25,6 +27,7 @@ export interface EmulatorOptionsByKind {
   imds: ImdsEmulatorOptions;
   k8s: KubernetesIssuerOptions;
   github: GitHubOidcEmulatorOptions;
+  gcp: GcpMetadataEmulatorOptions;
 }
 
 export interface EmulatorByKind {
@@ -32,17 +35,19 @@ export interface EmulatorByKind {
   imds: ImdsEmulator;
   k8s: KubernetesIssuer;
   github: GitHubOidcEmulator;
+  gcp: GcpMetadataEmulator;
 }
 
 export type EmulatorKind = keyof EmulatorByKind;
 
-export const EMULATOR_KINDS: readonly EmulatorKind[] = ['entra', 'imds', 'k8s', 'github'];
+export const EMULATOR_KINDS: readonly EmulatorKind[] = ['entra', 'imds', 'k8s', 'github', 'gcp'];
 
 const starters: { [K in EmulatorKind]: (options: EmulatorOptionsByKind[K]) => Promise<EmulatorByKind[K]> } = {
   entra: (options) => EntraEmulator.start(options),
   imds: (options) => ImdsEmulator.start(options),
   k8s: (options) => KubernetesIssuer.start(options),
   github: (options) => GitHubOidcEmulator.start(options),
+  gcp: (options) => GcpMetadataEmulator.start(options),
 };
 
 export function isEmulatorKind(value: string): value is EmulatorKind {

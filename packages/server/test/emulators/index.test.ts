@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
-import { EntraEmulator, isEmulatorKind, KubernetesIssuer, startEmulator, EMULATOR_KINDS } from '../../src/emulators/index.ts';
+import { EntraEmulator, GcpMetadataEmulator, isEmulatorKind, KubernetesIssuer, startEmulator, EMULATOR_KINDS } from '../../src/emulators/index.ts';
 
 describe('emulators index', () => {
   it('starts every kind through startEmulator with a loopback baseUrl and closes it', async () => {
@@ -9,7 +9,10 @@ describe('emulators index', () => {
     const imds = await startEmulator('imds', { tokenSource: entra });
     const k8s = await startEmulator('k8s', {});
     const github = await startEmulator('github', { tls: true });
+    const gcp = await startEmulator('gcp', {});
     try {
+      assert.ok(gcp instanceof GcpMetadataEmulator);
+      assert.match(gcp.baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.ok(entra instanceof EntraEmulator);
       assert.ok(k8s instanceof KubernetesIssuer);
       assert.match(entra.baseUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
@@ -17,14 +20,14 @@ describe('emulators index', () => {
       assert.match(github.baseUrl, /^https:\/\//);
       assert.equal(typeof github.caCertificate, 'string');
     } finally {
-      await Promise.all([imds.close(), entra.close(), k8s.close(), github.close()]);
+      await Promise.all([imds.close(), entra.close(), k8s.close(), github.close(), gcp.close()]);
     }
     await assert.rejects(fetch(`${k8s.baseUrl}/.well-known/openid-configuration`), TypeError);
   });
 
   it('recognises only the known kinds', () => {
-    assert.deepEqual([...EMULATOR_KINDS], ['entra', 'imds', 'k8s', 'github']);
-    assert.equal(isEmulatorKind('gcp'), false);
+    assert.deepEqual([...EMULATOR_KINDS], ['entra', 'imds', 'k8s', 'github', 'gcp']);
+    assert.equal(isEmulatorKind('aws'), false);
     assert.equal(isEmulatorKind('ENTRA'), false);
   });
 
@@ -32,6 +35,7 @@ describe('emulators index', () => {
     await assert.rejects(startEmulator('entra', { tenantId: 'contoso' }), TypeError);
     await assert.rejects(startEmulator('entra', { tls: false, accessTokenLifetimeSeconds: 0 }), RangeError);
     await assert.rejects(startEmulator('github', { tokenLifetimeSeconds: -1 }), RangeError);
+    await assert.rejects(startEmulator('gcp', { tokenLifetimeSeconds: 0 }), RangeError);
     await assert.rejects(startEmulator('k8s', { maxExpirationSeconds: 60 }), RangeError);
     await assert.rejects(startEmulator('k8s', { keyGraceSeconds: -1 }), RangeError);
   });

@@ -132,6 +132,8 @@ describe('gateway limits across two instances on PostgreSQL + Redis', () => {
     const limited = await call(b, 'POST', '/v1/messages', { body: MESSAGE_BODY, headers: bearer(token) });
     assert.equal(limited.status, 429, JSON.stringify(limited.body));
     assert.equal(limited.body.error.type, 'rate_limit_error');
-    assert.equal(limited.headers.get('retry-after'), '20', 'one request refills in 20 s at 3/min');
+    // One request refills in 20 s at 3/min, less the time the four calls took.
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    assert.ok(retryAfter >= 15 && retryAfter <= 20, `retry-after ${retryAfter}`);
   });
 });

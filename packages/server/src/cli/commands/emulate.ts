@@ -12,7 +12,7 @@ const DEMO_OBJECT_ID = '66666666-7777-8888-9999-000000000000';
 const DEMO_RESOURCE_ID = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 const DEMO_RESOURCE = { appId: DEMO_RESOURCE_ID, identifierUris: [`api://${DEMO_RESOURCE_ID}`], accessTokenAcceptedVersion: 2 as const };
 
-const EMULATOR_KINDS: readonly EmulatorKind[] = ['entra', 'imds', 'k8s', 'github'];
+const EMULATOR_KINDS: readonly EmulatorKind[] = ['entra', 'imds', 'k8s', 'github', 'gcp'];
 
 interface Running {
   lines: string[];
@@ -125,6 +125,19 @@ async function start(kind: EmulatorKind, port: number | undefined): Promise<Runn
           '  try: openwif token fetch --from github',
         ],
         close: () => github.close(),
+      };
+    }
+    case 'gcp': {
+      const gcp = await startEmulator('gcp', listen);
+      return {
+        lines: [
+          `GCP metadata server emulator on ${gcp.baseUrl}`,
+          `  issuer: ${gcp.issuer}`,
+          `  default service account: ${gcp.serviceAccount.email} (${gcp.serviceAccount.uniqueId})`,
+          ...Object.entries(gcp.env()).map(([name, value]) => `  ${name}=${value}`),
+          '  try: openwif token fetch --from gcp',
+        ],
+        close: () => gcp.close(),
       };
     }
   }
