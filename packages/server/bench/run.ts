@@ -23,7 +23,6 @@ const quick = flag('quick');
 const seconds = option('seconds', quick ? 1 : 8);
 const reps = option('reps', quick ? 1 : 3);
 const connections = 32;
-// Assertions are pre-signed for this rate (x 1.3): a run faster than that would replay them (401s, reported as errors).
 const expectedRps = 6000;
 const warmupSeconds = Math.min(2, seconds);
 const onlyArg = args.indexOf('--only') >= 0 ? args[args.indexOf('--only') + 1]!.split(',') : null;
@@ -39,7 +38,7 @@ const say = (line = '') => {
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
 const spread = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
 
-const context: BenchContext = { seconds, connections, reps, warmupSeconds, quick, say, fmt, spread };
+const context: BenchContext = { seconds, connections, reps, warmupSeconds, expectedRps, quick, say, fmt, spread };
 
 async function repeat(fn: () => Promise<LoadResult>): Promise<LoadResult[]> {
   const results: LoadResult[] = [];

@@ -5,6 +5,8 @@ export interface BenchContext {
   reps: number;
   /** Load each server gets before its measured runs, so that none is measured with a cold JIT. */
   warmupSeconds: number;
+  /** Assertions are pre-signed for this rate (x 1.3): a faster run would replay them (non-2xx, reported). */
+  expectedRps: number;
   quick: boolean;
   /** Writes one line of the Markdown report. */
   say: (line?: string) => void;

@@ -65,9 +65,8 @@ export async function measureConfigScale(r: BenchContext): Promise<void> {
       const issuerIndex = target % size.issuers;
       const now = Math.floor(Date.now() / 1000);
       let signed = 0;
-      // Each run signs for 5 000 req/s (x 1.3): a faster run would replay them (non-2xx, flagged).
       const run = async (seconds: number) => {
-        const assertions = await presign(Math.ceil(5000 * seconds * 1.3) + 100, () =>
+        const assertions = await presign(Math.ceil(r.expectedRps * seconds * 1.3) + 100, () =>
           jwt(
             { iss: `${ISSUER_URL}/${issuerIndex}`, sub: `workload-${target}`, aud: AUDIENCE, iat: now, exp: now + 900, jti: `s-${signed++}-${Math.random()}` },
             privateKey,

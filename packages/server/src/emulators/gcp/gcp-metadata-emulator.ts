@@ -50,8 +50,6 @@ function sendText(res: ServerResponse, status: number, text: string): void {
 export class GcpMetadataEmulator {
   readonly baseUrl: string;
   readonly issuer: string;
-  /** `host:port`, the value for `GCE_METADATA_HOST`. */
-  readonly metadataHost: string;
   readonly serviceAccount: { email: string; uniqueId: string };
   readonly instance: GceInstance;
   readonly #server: RunningServer;
@@ -67,7 +65,6 @@ export class GcpMetadataEmulator {
     this.#lifetimeSeconds = options.tokenLifetimeSeconds ?? 3600;
     this.baseUrl = server.baseUrl;
     this.issuer = server.baseUrl;
-    this.metadataHost = new URL(server.baseUrl).host;
     // Service accounts' unique IDs are 21-digit numbers.
     this.serviceAccount = options.serviceAccount ?? {
       email: 'workload@demo-project.iam.gserviceaccount.com',
@@ -100,7 +97,7 @@ export class GcpMetadataEmulator {
 
   /** What the client libraries read to find this server. */
   env(): { GCE_METADATA_HOST: string } {
-    return { GCE_METADATA_HOST: this.metadataHost };
+    return { GCE_METADATA_HOST: new URL(this.baseUrl).host };
   }
 
   /** Makes the next `count` well-formed identity requests fail with `status`. */
@@ -111,10 +108,6 @@ export class GcpMetadataEmulator {
       throw new RangeError(`count must be a positive integer; at most ${MAX_QUEUED_FAULTS} faults can be queued`);
     }
     this.#faults.push(...Array<GcpFaultStatus>(count).fill(fault.status));
-  }
-
-  async rotateKeys(): Promise<{ kid: string }> {
-    return { kid: (await this.#keys.rotate()).kid };
   }
 
   async close(): Promise<void> {

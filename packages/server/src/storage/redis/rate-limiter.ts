@@ -3,16 +3,19 @@ import type { Redis } from 'ioredis';
 import { resolveRateLimits, type ConcurrencySlot, type RateDecision, type RateLimiter, type RateLimits } from '../../gateway/rate-limiter.ts';
 import { StoreUnavailableError } from '../ports.ts';
 
-/**
- * A token bucket per key: `capacity` tokens, refilled at capacity per minute. Returns 0 when a
- * token was taken, else the milliseconds until one will be there. Redis's clock, not each
- * instance's, so instances with skewed clocks share one budget. A bucket idle for a minute is
- * full, the same as a missing one, so it expires then.
- */
-const TAKE = `
+/** Every script starts from Redis's clock in milliseconds, not the calling instance's. */
+const REDIS_NOW = `
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local capacity = tonumber(ARGV[1])
+`;
+
+/**
+ * A token bucket per key: `capacity` tokens, refilled at capacity per minute. Returns 0 when a
+ * token was taken, else the milliseconds until one will be there. On Redis's clock, instances
+ * with skewed clocks share one budget. A bucket idle for a minute is full, the same as a missing
+ * one, so it expires then.
+ */
+const TAKE = `${REDIS_NOW}local capacity = tonumber(ARGV[1])
 local perMs = capacity / 60000
 local stored = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = capacity
@@ -29,10 +32,7 @@ return wait
  * (their instance stopped renewing them: it crashed) are dropped before counting. Returns 1 if
  * the slot was added, 0 if all `max` are taken.
  */
-const OPEN = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+const OPEN = `${REDIS_NOW}redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
@@ -40,10 +40,7 @@ return 1
 `;
 
 /** Pushes a live slot's lapse time forward; does nothing for a slot already released or lapsed. */
-const RENEW = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-if redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[2]), ARGV[1]) == 1 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2])) end
+const RENEW = `${REDIS_NOW}if redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[2]), ARGV[1]) == 1 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2])) end
 return 0
 `;
 
